@@ -1,0 +1,16 @@
+# Runtime shared by every config: MMSeg's defaults plus the plugin import, so that
+# MMSeg's own tools (and mim) find our modules too.
+custom_imports = dict(imports=['mmseg_semivl'], allow_failed_imports=False)
+default_scope = 'mmseg'
+env_cfg = dict(
+    cudnn_benchmark=True,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'),  # gloo is used automatically on CPU-only machines
+)
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+log_processor = dict(by_epoch=False)
+log_level = 'INFO'
+load_from = None
+resume = False
+tta_model = dict(type='SegTTAModel')

@@ -1,0 +1,184 @@
+"""Environment fixes applied once, on ``import mmseg_semivl``, before anything else.
+
+Each fix is small, idempotent, targets one known incompatibility of the pinned
+stack, and leaves working installations untouched:
+
+* :func:`install_mmcv_ext_stub` - ``mmcv-lite`` ships no compiled ``mmcv._ext``,
+  yet ``mmseg`` imports ``mmcv.ops`` (which loads it) at import time. A stand-in
+  module lets the import succeed; calling any compiled op raises a clear error.
+  With full ``mmcv`` installed the real extension is found and nothing happens.
+* :func:`allow_mmengine_checkpoint_globals` - torch >= 2.6 loads with
+  ``weights_only=True``; MMEngine checkpoints hold ``HistoryBuffer`` objects and
+  numpy arrays/scalars in their message-hub state. Those classes are added to
+  torch's allow-list (and ``HistoryBuffer`` pickles without function references),
+  so resume/load_from work without disabling the safe loader.
+* :func:`enable_cpu_distributed` - MMEngine assumes CUDA in distributed runs
+  (``torch.cuda.set_device``, ``device_ids`` for DDP, SyncBN). On a machine
+  without CUDA the gloo backend is used, no device is set, DDP gets no
+  ``device_ids`` and SyncBN layers are reverted to plain BN.
+"""
+from __future__ import annotations
+
+import functools
+import importlib.machinery
+import importlib.util
+import sys
+import types
+from typing import Any, Callable
+
+import torch
+
+MMCV_EXT = 'mmcv._ext'
+
+
+class MissingCompiledOpError(RuntimeError):
+    """Raised when a compiled mmcv op is called but only mmcv-lite is installed."""
+
+
+class _MissingExtModule(types.ModuleType):
+    """Stand-in for ``mmcv._ext``: every attribute is a function that raises."""
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith('__'):
+            raise AttributeError(name)
+
+        def missing_op(*args: Any, **kwargs: Any) -> Any:
+            raise MissingCompiledOpError(
+                f'mmcv compiled op "{name}" was called, but the installed mmcv '
+                'has no compiled extension (mmcv._ext); this is the case for '
+                'mmcv-lite. Install full mmcv with CUDA ops, e.g. `pip uninstall '
+                'mmcv-lite && mim install "mmcv>=2.0.0rc4,<2.2.0"`.')
+
+        missing_op.__name__ = name
+        return missing_op
+
+
+def _has_real_mmcv_ext() -> bool:
+    if MMCV_EXT in sys.modules:
+        return not isinstance(sys.modules[MMCV_EXT], _MissingExtModule)
+    if importlib.util.find_spec('mmcv') is None:
+        return False
+    return importlib.util.find_spec(MMCV_EXT) is not None
+
+
+def install_mmcv_ext_stub() -> bool:
+    """Register a stand-in ``mmcv._ext`` when the compiled extension is absent.
+
+    Returns:
+        bool: True if the stand-in was installed (now or before), False when a
+        real compiled extension exists (full mmcv) or mmcv is not installed.
+    """
+    if _has_real_mmcv_ext() or importlib.util.find_spec('mmcv') is None:
+        return False
+    if MMCV_EXT not in sys.modules:
+        module = _MissingExtModule(MMCV_EXT, 'Stand-in for the missing compiled mmcv ops.')
+        # A real spec keeps importlib.util.find_spec('mmcv._ext') and tools that
+        # inspect modules (pickle, inspect, torch.package) working.
+        module.__spec__ = importlib.machinery.ModuleSpec(MMCV_EXT, loader=None)
+        module.__file__ = __file__
+        sys.modules[MMCV_EXT] = module
+    return True
+
+
+def mmengine_checkpoint_globals() -> list:
+    """Classes and functions that MMEngine checkpoints pickle besides tensors."""
+    import numpy as np
+    from mmengine.logging import HistoryBuffer
+
+    try:  # numpy >= 2
+        from numpy._core.multiarray import _reconstruct, scalar
+    except ImportError:  # pragma: no cover - numpy 1.x
+        from numpy.core.multiarray import _reconstruct, scalar
+    safe = [HistoryBuffer, np.ndarray, np.dtype, _reconstruct, scalar]
+    # numpy >= 1.25 pickles dtypes through their concrete classes.
+    dtypes = getattr(np, 'dtypes', None)
+    if dtypes is not None:
+        safe += [getattr(dtypes, name) for name in dir(dtypes) if name.endswith('DType')]
+    return safe
+
+
+def _history_buffer_getstate(self) -> dict:
+    # Stock MMEngine pickles the statistic *functions* (HistoryBuffer.min, ...), which
+    # needs `getattr` at load time - a global the safe loader rightly refuses. Only
+    # their names are stored; __setstate__ maps names back to the registered methods.
+    state = {k: v for k, v in self.__dict__.items() if k != 'statistics_methods'}
+    state['statistics_method_names'] = sorted(type(self)._statistics_methods)
+    return state
+
+
+def _history_buffer_setstate(self, state: dict) -> None:
+    state = dict(state)
+    state.pop('statistics_method_names', None)
+    # Checkpoints written by stock MMEngine (weights_only=False loads) carry functions.
+    statistics_methods = state.pop('statistics_methods', {})
+    self._set_default_statistics()
+    self._statistics_methods.update(statistics_methods)
+    self.__dict__.update(state)
+
+
+def allow_mmengine_checkpoint_globals() -> bool:
+    """Let ``torch.load(weights_only=True)`` read MMEngine checkpoints.
+
+    The numpy and ``HistoryBuffer`` classes of MMEngine's message-hub state are
+    allow-listed, and ``HistoryBuffer`` pickles without function references, so
+    resume/load_from of checkpoints written with the plugin imported work under
+    torch's safe loader. Checkpoints saved by stock MMEngine on torch < 2.6 still
+    reference functions; torch's error then explains how to load them if trusted.
+
+    Returns:
+        bool: False on torch versions without ``add_safe_globals`` (< 2.4),
+        which load with ``weights_only=False`` anyway.
+    """
+    from mmengine.logging import HistoryBuffer
+
+    HistoryBuffer.__getstate__ = _history_buffer_getstate
+    HistoryBuffer.__setstate__ = _history_buffer_setstate
+    add_safe_globals = getattr(torch.serialization, 'add_safe_globals', None)
+    if add_safe_globals is None:
+        return False
+    add_safe_globals(mmengine_checkpoint_globals())
+    return True
+
+
+def enable_cpu_distributed() -> bool:
+    """Make MMEngine's distributed setup work on CPU-only machines (gloo).
+
+    Returns:
+        bool: True if the patches were applied (no CUDA available), else False.
+    """
+    if torch.cuda.is_available():
+        return False
+    import mmengine.dist.utils as dist_utils
+    from mmengine.model import MMDistributedDataParallel, revert_sync_batchnorm
+
+    if not getattr(dist_utils._init_dist_pytorch, '_semivl_cpu', False):
+        original_init_dist = dist_utils._init_dist_pytorch
+
+        @functools.wraps(original_init_dist)
+        def init_dist_pytorch_cpu(backend: str, init_backend: str = 'torch', **kwargs: Any) -> None:
+            # NCCL needs GPUs; mmengine would also call torch.cuda.set_device.
+            torch.distributed.init_process_group(backend='gloo', **kwargs)
+
+        init_dist_pytorch_cpu._semivl_cpu = True  # type: ignore[attr-defined]
+        dist_utils._init_dist_pytorch = init_dist_pytorch_cpu
+
+    if not getattr(MMDistributedDataParallel.__init__, '_semivl_cpu', False):
+        original_ddp_init = MMDistributedDataParallel.__init__
+
+        @functools.wraps(original_ddp_init)
+        def ddp_init_cpu(self, module: torch.nn.Module, *args: Any, **kwargs: Any) -> None:
+            # DDP refuses device_ids for CPU modules, and SyncBN is CUDA-only.
+            kwargs.pop('device_ids', None)
+            kwargs.pop('output_device', None)
+            original_ddp_init(self, revert_sync_batchnorm(module), *args, **kwargs)
+
+        ddp_init_cpu._semivl_cpu = True  # type: ignore[attr-defined]
+        MMDistributedDataParallel.__init__ = ddp_init_cpu
+    return True
+
+
+def apply() -> None:
+    """Apply every fix (idempotent). Called by ``mmseg_semivl/__init__.py``."""
+    install_mmcv_ext_stub()
+    allow_mmengine_checkpoint_globals()
+    enable_cpu_distributed()

@@ -1,0 +1,3 @@
+from .data import make_demo_dataset
+
+__all__ = ['make_demo_dataset']

@@ -1,0 +1,1 @@
+from . import backbones, data_preprocessors, decode_heads, losses, segmentors, text, utils  # noqa: F401,E501

@@ -1,0 +1,14 @@
+from .clip_configs import TINY_CLIP_CFG
+from .clip_vit import CLIPVisionTransformer
+from .finetune import FINETUNE_MODES, POS_EMBED_TRAINED_BY_DEFAULT
+from .lora import LoRAAttention
+from .open_clip_builder import (build_clip, build_tokenizer, list_vit_models, load_clip_checkpoint,
+                                weights_fingerprint)
+from .pos_embed import resize_pos_embed
+from .prompt_tuning import DeepPrompts
+
+__all__ = [
+    'CLIPVisionTransformer', 'TINY_CLIP_CFG', 'FINETUNE_MODES', 'POS_EMBED_TRAINED_BY_DEFAULT',
+    'LoRAAttention', 'DeepPrompts', 'build_clip', 'build_tokenizer', 'list_vit_models',
+    'load_clip_checkpoint', 'weights_fingerprint', 'resize_pos_embed'
+]

@@ -1,0 +1,10 @@
+"""Small open_clip architectures for tests and demos (no pretrained weights exist for them)."""
+from typing import Any, Dict
+
+# A randomly initialisable CLIP that runs in milliseconds on a CPU: a 3-block ViT
+# (width 64, 2 heads, patch 16) on 64 px images and a 2-block text transformer.
+TINY_CLIP_CFG: Dict[str, Any] = dict(
+    embed_dim=64,
+    vision_cfg=dict(image_size=64, layers=3, width=64, head_width=32, patch_size=16),
+    text_cfg=dict(context_length=77, vocab_size=49408, width=64, heads=2, layers=2),
+)

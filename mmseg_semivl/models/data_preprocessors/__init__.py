@@ -1,0 +1,4 @@
+"""Data pre-processors."""
+from .semi_data_preprocessor import SemiSegDataPreProcessor
+
+__all__ = ['SemiSegDataPreProcessor']

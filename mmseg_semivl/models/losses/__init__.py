@@ -1,0 +1,3 @@
+from .confidence_masked_ce import ConfidenceMaskedCrossEntropy
+
+__all__ = ['ConfidenceMaskedCrossEntropy']

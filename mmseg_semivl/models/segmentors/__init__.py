@@ -1,0 +1,3 @@
+from .semi_segmentor import SemiSupervisedSegmentor
+
+__all__ = ['SemiSupervisedSegmentor']

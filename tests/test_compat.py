@@ -1,0 +1,120 @@
+"""Each compatibility fix works, and is needed: the same action fails without it."""
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import types
+
+import numpy as np
+import pytest
+import torch
+
+import mmseg_semivl  # noqa: F401
+from mmseg_semivl import compat
+
+PYTHON = sys.executable
+HAS_REAL_MMCV_EXT = not isinstance(sys.modules.get('mmcv._ext'), compat._MissingExtModule)
+
+
+def run_python(code: str) -> subprocess.CompletedProcess:
+    """Run code in a fresh interpreter (no plugin imported unless the code does)."""
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    return subprocess.run([PYTHON, '-c', textwrap.dedent(code)], capture_output=True,
+                          text=True, env=env, timeout=300)
+
+
+# ----------------------------------------------------------------- mmcv._ext stand-in
+@pytest.mark.skipif(HAS_REAL_MMCV_EXT, reason='full mmcv installed: no stand-in needed')
+def test_mmseg_import_fails_without_stub_and_works_with_it():
+    without = run_python('import mmseg.models')
+    assert without.returncode != 0
+    assert "No module named 'mmcv._ext'" in without.stderr
+    with_plugin = run_python('import mmseg_semivl, mmseg.models; print("ok")')
+    assert with_plugin.returncode == 0, with_plugin.stderr
+    assert with_plugin.stdout.strip() == 'ok'
+
+
+@pytest.mark.skipif(HAS_REAL_MMCV_EXT, reason='full mmcv installed: no stand-in needed')
+def test_stub_has_spec_and_compiled_op_raises_clear_error():
+    import importlib.util
+
+    import mmcv.ops
+    spec = importlib.util.find_spec('mmcv._ext')
+    assert spec is not None and spec.name == 'mmcv._ext'
+    with pytest.raises(compat.MissingCompiledOpError, match='nms.*mmcv-lite'):
+        mmcv.ops.nms(torch.rand(3, 4), torch.rand(3), 0.5)
+
+
+def test_stub_never_replaces_a_real_extension(monkeypatch):
+    real = types.ModuleType('mmcv._ext')
+    monkeypatch.setitem(sys.modules, 'mmcv._ext', real)
+    assert compat.install_mmcv_ext_stub() is False
+    assert sys.modules['mmcv._ext'] is real
+
+
+# ----------------------------------------------------------------- checkpoint loading
+CHECKPOINT_CODE = '''
+import numpy as np, torch
+from mmengine.logging import HistoryBuffer, MessageHub
+hub = MessageHub('ckpt_test')
+hub.update_scalar('train/loss', np.float64(0.5))
+hub.update_info('iter', 3)
+state = dict(message_hub=hub.state_dict(), meta=dict(seed=np.int64(3)),
+             arr=np.arange(4, dtype=np.float32))
+torch.save(state, {path!r})
+'''
+
+
+def test_mmengine_checkpoint_needs_safe_globals(tmp_path):
+    path = str(tmp_path / 'ckpt.pth')
+    made = run_python('import mmseg_semivl\n' + CHECKPOINT_CODE.format(path=path))
+    assert made.returncode == 0, made.stderr
+    # torch's default safe loader refuses MMEngine's message-hub state ...
+    without = run_python(f'import torch, mmengine; torch.load({path!r})')
+    assert without.returncode != 0
+    assert 'weights_only' in without.stderr.lower() or 'unpickl' in without.stderr.lower()
+    # ... and reads it once the plugin has allow-listed those classes.
+    loaded = torch.load(path)
+    assert loaded['message_hub']['runtime_info']['iter'] == 3
+    np.testing.assert_array_equal(loaded['arr'], np.arange(4, dtype=np.float32))
+
+
+# ----------------------------------------------------------------- CPU distributed
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+DDP_CODE = '''
+import os, torch
+os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT='{port}', RANK='0', LOCAL_RANK='0',
+                  WORLD_SIZE='1')
+{plugin}
+from mmengine.dist import init_dist
+from mmengine.model import MMDistributedDataParallel
+init_dist('pytorch', backend='nccl')
+model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 1), torch.nn.SyncBatchNorm(4))
+ddp = MMDistributedDataParallel(module=model, device_ids=[0])
+out = ddp(torch.rand(2, 3, 4, 4))
+print('ok', torch.distributed.get_backend(), type(ddp.module[1]).__name__)
+'''
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='the CPU fix only applies without CUDA')
+def test_cpu_distributed_needs_the_fix():
+    without = run_python(DDP_CODE.format(port=free_port(), plugin='import mmseg'))
+    assert without.returncode != 0
+    assert any(word in without.stderr for word in ('CUDA', 'cuda', 'NCCL', 'nccl', 'device_ids'))
+    with_plugin = run_python(DDP_CODE.format(port=free_port(), plugin='import mmseg_semivl'))
+    assert with_plugin.returncode == 0, with_plugin.stderr[-2000:]
+    assert with_plugin.stdout.split() == ['ok', 'gloo', '_BatchNormXd']
+
+
+def test_apply_is_idempotent():
+    compat.apply()
+    compat.apply()
+    import mmengine.dist.utils as dist_utils
+    assert getattr(dist_utils._init_dist_pytorch, '_semivl_cpu', False) == (
+        not torch.cuda.is_available())
