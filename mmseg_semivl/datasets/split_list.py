@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os.path as osp
-from typing import List, Optional
+from typing import List
 
 import mmengine.fileio as fileio
 from mmseg.datasets import BaseSegDataset

@@ -67,12 +67,14 @@ def check_ade20k(root: str, lists: Optional[Sequence[str]] = None,
         lists = [get_split_file('ade', kind='val')] + [
             get_split_file('ade', split) for split in available_splits()['ade']]
     for list_file in lists:
-        missing = [path for e in read_split_list(list_file)
-                   for path in (e.img_path, e.seg_map_path)
-                   if path and not os.path.isfile(os.path.join(root, path))]
+        entries = read_split_list(list_file)
+        missing = [[p for p in (e.img_path, e.seg_map_path)
+                    if p and not os.path.isfile(os.path.join(root, p))] for e in entries]
+        missing = [paths for paths in missing if paths]
         if missing:
-            problems.append(f'{len(missing)} file(s) of {list_file} missing, e.g. ' +
-                            ', '.join(missing[:max_reported]))
+            problems.append(f'{len(missing)} of the {len(entries)} samples of {list_file} '
+                            'have missing files, e.g. ' +
+                            ', '.join(p for paths in missing[:max_reported] for p in paths))
     if problems:
         raise FileNotFoundError(f'ADE20K at {root} is incomplete:\n  ' + '\n  '.join(problems))
     return counts

@@ -1,9 +1,9 @@
 # SemiVL with a CLIP ViT-B/16 (paper Sec. 3.2-3.6). Dataset configs set the class
 # names of the decoder (`decode_head.text_embeddings.class_definitions`), the concepts
-# of the dense CLIP guidance (`guidance.class_definitions`) and `num_classes`.
+# of the dense CLIP guidance (`guidance.class_definitions`) and `num_classes`, and
+# the crop size (`data_preprocessor.size`, `img_size` of both CLIPs, `test_cfg`).
 clip_model = 'ViT-B-16'
 clip_pretrained = 'openai'  # an open_clip tag, or a local checkpoint path
-crop_size = (512, 512)
 
 data_preprocessor = dict(
     type='SemiSegDataPreProcessor',
@@ -13,7 +13,7 @@ data_preprocessor = dict(
     bgr_to_rgb=True,
     pad_val=0,
     seg_pad_val=255,
-    size=crop_size)
+    size=(512, 512))  # = the training crop
 model = dict(
     type='SemiSupervisedSegmentor',
     data_preprocessor=data_preprocessor,
@@ -21,7 +21,7 @@ model = dict(
         type='CLIPVisionTransformer',
         model_name=clip_model,
         pretrained=clip_pretrained,
-        img_size=crop_size[0],
+        img_size=512,
         finetune='spatial',
         skip_blocks=(0, 4)),
     decode_head=dict(
@@ -35,14 +35,12 @@ model = dict(
         align_corners=False,
         loss_decode=dict(
             type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0, avg_non_ignore=True)),
+    # The frozen CLIP of dense CLIP guidance, with the class definitions as concepts.
     guidance=dict(
         type='DenseCLIPZeroShot',
-        backbone=dict(
-            type='CLIPVisionTransformer',
-            model_name=clip_model,
-            pretrained=clip_pretrained,
-            img_size=crop_size[0],
-            finetune='frozen'),
+        model_name=clip_model,
+        pretrained=clip_pretrained,
+        img_size=512,
         class_definitions='voc',
         aggregation='max'),
     use_consistency=True,
@@ -56,4 +54,4 @@ model = dict(
     guidance_schedule='linear',
     guidance_temperature=100.0,
     train_cfg=dict(),
-    test_cfg=dict(mode='slide', crop_size=crop_size, stride=(426, 426)))
+    test_cfg=dict(mode='slide', crop_size=(512, 512), stride=(426, 426)))

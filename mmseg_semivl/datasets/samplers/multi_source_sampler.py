@@ -48,6 +48,10 @@ class MultiSourceSampler(Sampler):
                  seed: Optional[int] = None,
                  rank: Optional[int] = None,
                  world_size: Optional[int] = None) -> None:
+        if hasattr(dataset, 'full_init'):
+            # MMEngine's ConcatDataset built with lazy_init=True sets
+            # cumulative_sizes only here; the call is a no-op once initialised.
+            dataset.full_init()
         if not hasattr(dataset, 'cumulative_sizes') or not hasattr(dataset, 'datasets'):
             raise TypeError('MultiSourceSampler needs a ConcatDataset of the sources (with '
                             f'`datasets` and `cumulative_sizes`), got {type(dataset).__name__}.')

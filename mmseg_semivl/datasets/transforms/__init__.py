@@ -1,8 +1,12 @@
-"""Data transforms of the unlabeled (weak / strong / CutMix) and labeled semi-supervised pipelines."""
+"""Transforms of the labeled and unlabeled (weak, strong, CutMix) semi-supervised pipelines."""
 from .cutmix_box import GenerateCutMixBox
 from .formatting import PackSemiInputs
+from .loading import LoadOptionalAnnotations
 from .padding import PadToSize
 from .strong_augment import StrongAugment
 from .valid_mask import AddValidMask
 
-__all__ = ['AddValidMask', 'GenerateCutMixBox', 'PackSemiInputs', 'PadToSize', 'StrongAugment']
+__all__ = [
+    'AddValidMask', 'GenerateCutMixBox', 'LoadOptionalAnnotations', 'PackSemiInputs', 'PadToSize',
+    'StrongAugment'
+]

@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmseg.registry import MODELS
+from open_clip.transformer import ResidualAttentionBlock
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
@@ -60,7 +61,9 @@ class CLIPVisionTransformer(BaseModule):
         skip_blocks (Sequence[int]): Blocks whose inputs give skip features. Default: (0, 4).
         model_cfg (Mapping, optional): Explicit open_clip architecture (kwargs of
             ``open_clip.model.CLIP``), e.g. ``TINY_CLIP_CFG``.
-        quick_gelu (bool, optional): Force QuickGELU on/off; None follows the weights.
+        quick_gelu (bool, optional): Force QuickGELU on/off; None follows the weights
+            (QuickGELU for the 'openai' tag or a '-quickgelu' model name). A local file
+            cannot tell its activation: for a copy of OpenAI's weights pass True.
         train_pos_embed (bool, optional): Train the positional embedding; None uses the
             strategy's default (see ``finetune.POS_EMBED_TRAINED_BY_DEFAULT``).
         lora_rank (int): LoRA rank. Default: 8.
@@ -130,8 +133,9 @@ class CLIPVisionTransformer(BaseModule):
             LoRAAttention(self.width, lora_rank, lora_scaling, lora_targets)
             for _ in range(self.num_layers)
         ]) if finetune == 'lora' else None
-        self.prompts = DeepPrompts(self.num_layers, self.width, num_prompt_tokens,
-                                   self.patch_size, prompt_dropout) if finetune == 'prompt' else None
+        self.prompts = DeepPrompts(
+            self.num_layers, self.width, num_prompt_tokens, self.patch_size,
+            prompt_dropout) if finetune == 'prompt' else None
 
         self.train_pos_embed = resolve_train_pos_embed(finetune, train_pos_embed)
         for name, param in self.named_parameters():
@@ -146,6 +150,11 @@ class CLIPVisionTransformer(BaseModule):
             raise ValueError('CLIP vision towers with attentional pooling are not supported.')
         if not isinstance(visual.patch_dropout, nn.Identity):
             raise ValueError('patch_dropout > 0 drops tokens and cannot give dense outputs.')
+        for block in visual.transformer.resblocks:
+            if not isinstance(block, ResidualAttentionBlock) or not isinstance(
+                    block.attn, nn.MultiheadAttention) or block.attn.in_proj_weight is None:
+                raise ValueError('Only open_clip ViTs with standard residual attention blocks '
+                                 f'are supported, got {type(block).__name__}.')
 
     def train(self, mode: bool = True) -> 'CLIPVisionTransformer':
         """A frozen tower always stays in eval mode (it is a fixed feature extractor)."""
@@ -233,7 +242,7 @@ class CLIPVisionTransformer(BaseModule):
         return v + blk.ls_2(blk.mlp(blk.ln_2(v)))
 
     def _run_block(self, index: int, x: torch.Tensor) -> torch.Tensor:
-        if self.with_cp and self.training and torch.is_grad_enabled() and x.requires_grad:
+        if self.with_cp and self.training and torch.is_grad_enabled():
             return checkpoint(self.block, index, x, use_reentrant=False)
         return self.block(index, x)
 
@@ -243,7 +252,7 @@ class CLIPVisionTransformer(BaseModule):
         return tokens[:, 1:].transpose(1, 2).reshape(tokens.shape[0], -1, *grid).contiguous()
 
     def project(self, tokens: torch.Tensor) -> torch.Tensor:
-        """Final LayerNorm and projection into the joint embedding space: (..., width) -> (..., D)."""
+        """Final LayerNorm and projection to the joint space: (..., width) -> (..., D)."""
         tokens = self.ln_post(tokens)
         return tokens @ self.proj if self.proj is not None else tokens
 

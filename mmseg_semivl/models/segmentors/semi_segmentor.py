@@ -259,6 +259,33 @@ class SemiSupervisedSegmentor(EncoderDecoder):
         label = label.masked_fill(~valid, self.decode_head.ignore_index)
         return conf, label
 
+    @torch.no_grad()
+    def predict_training_targets(self, inputs: Tensor) -> Dict[str, Tensor]:
+        """What training sees for unlabeled images, for visualisation and analysis.
+
+        Args:
+            inputs (Tensor): Normalised images, (B, 3, H, W) of one size.
+
+        Returns:
+            dict[str, Tensor]: (B, H, W) long maps 'prediction' (the student's argmax),
+            'pseudo_label' (the same where confidence >= tau, else ignore) and, with
+            guidance, 'guidance' (dense CLIP labels where confidence >= zeta, else
+            ignore).
+        """
+        ignore = self.decode_head.ignore_index
+        prob = self._upsample(self.decode_head(self.extract_feat(inputs)),
+                              inputs.shape[-2:]).softmax(dim=1)
+        conf, label = prob.max(dim=1)
+        maps = dict(
+            prediction=label,
+            pseudo_label=label.masked_fill(conf < self.loss_consistency.threshold, ignore))
+        if self.guidance is not None:
+            valid = torch.ones_like(label, dtype=torch.bool)
+            guide_conf, guide_label = self._guidance_targets(inputs, valid)
+            maps['guidance'] = guide_label.masked_fill(
+                guide_conf < self.loss_guidance.threshold, ignore)
+        return maps
+
     def _upsample(self, logits: Tensor, size: torch.Size) -> Tensor:
         return resize(logits, size=size, mode='bilinear',
                       align_corners=self.decode_head.align_corners)

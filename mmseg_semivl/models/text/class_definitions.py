@@ -56,7 +56,8 @@ class ClassDefinitions:
         return [i for i, concepts in enumerate(self.concepts) for _ in concepts]
 
     @classmethod
-    def from_mapping(cls, mapping: Mapping[str, Any], source: str = '<mapping>') -> 'ClassDefinitions':
+    def from_mapping(cls, mapping: Mapping[str, Any],
+                     source: str = '<mapping>') -> 'ClassDefinitions':
         """Build from ``{class name: [concept, ...]}``; a single string is one concept."""
         if not isinstance(mapping, Mapping):
             raise ValueError(f'Class definitions {source} must be a mapping of class name -> '

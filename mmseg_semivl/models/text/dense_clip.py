@@ -67,6 +67,7 @@ class DenseCLIPZeroShot(BaseModule):
         # Derived from the cache at build time, so kept out of checkpoints.
         self.register_buffer('text_embeddings', text.embeddings, persistent=False)
         self.register_buffer('concept_to_class', text.concept_to_class, persistent=False)
+        self.eval()
 
     @torch.no_grad()
     def forward_concepts(self, x: torch.Tensor) -> torch.Tensor:

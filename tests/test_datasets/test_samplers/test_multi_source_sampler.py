@@ -3,6 +3,8 @@ import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 import itertools
 
 import pytest
+from mmengine.dataset import BaseDataset
+from mmengine.dataset import ConcatDataset as MMEngineConcatDataset
 from mmengine.dataset import pseudo_collate
 from mmseg.registry import DATA_SAMPLERS
 from torch.utils.data import ConcatDataset, DataLoader
@@ -106,11 +108,29 @@ def test_dataloader_batches_with_pseudo_collate():
         assert batch['source'] == ['labeled', 'unlabeled']
 
 
+class ListDataset(BaseDataset):
+    """An MMEngine dataset of ``size`` trivial items."""
+
+    def __init__(self, size: int, **kwargs):
+        self.size = size
+        super().__init__(**kwargs)
+
+    def load_data_list(self):
+        return [dict(index=i) for i in range(self.size)]
+
+
+def test_lazy_mmengine_concat_dataset():
+    dataset = MMEngineConcatDataset([ListDataset(3, lazy_init=True),
+                                     ListDataset(5, lazy_init=True)], lazy_init=True)
+    sampler = MultiSourceSampler(dataset, batch_size=2, shuffle=False, seed=0)
+    assert take(sampler, 6) == [0, 3, 1, 4, 2, 5]
+
+
 def test_rejects_bad_configuration():
     with pytest.raises(TypeError, match='ConcatDataset'):
         MultiSourceSampler(list(range(5)), batch_size=2)
     with pytest.raises(ValueError, match='at least one'):
-        MultiSourceSampler(make_dataset(), batch_size=2, source_ratio=(1, 3))
+        MultiSourceSampler(make_dataset(), batch_size=1, source_ratio=(1, 1))
     with pytest.raises(ValueError, match='2 datasets'):
         MultiSourceSampler(make_dataset(), batch_size=2, source_ratio=(1, 1, 1))
     with pytest.raises(ValueError, match='rank'):

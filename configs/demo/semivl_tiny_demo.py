@@ -1,0 +1,88 @@
+# The bundled demo (tools/demo.py): SemiVL end to end on real photos, sized for 2 CPU
+# cores. A tiny randomly initialised CLIP stands in when no real weights are available;
+# tools/demo.py swaps in ViT-B/16 weights when it finds them.
+_base_ = [
+    '../_base_/default_runtime.py', '../_base_/models/semivl_vit-b16.py',
+    '../_base_/datasets/semi_voc_style.py', '../_base_/schedules/adamw_poly.py'
+]
+clip_model = 'semivl-tiny'
+# = mmseg_semivl.models.backbones.TINY_CLIP_CFG (a test keeps the two equal).
+tiny_clip_cfg = dict(
+    embed_dim=64,
+    vision_cfg=dict(image_size=64, layers=3, width=64, head_width=32, patch_size=16),
+    text_cfg=dict(context_length=77, vocab_size=49408, width=64, heads=2, layers=2))
+clip_pretrained = None  # tools/demo.py fills in a checkpoint file
+crop_size = (128, 128)
+data_root = 'demo_output/data'
+max_iters = 40
+val_interval = 40
+samples_per_gpu = 4  # 2 labeled + 2 unlabeled
+
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    backbone=dict(model_name=clip_model, model_cfg=tiny_clip_cfg, pretrained=clip_pretrained,
+                  img_size=crop_size[0], skip_blocks=(0, 1)),
+    decode_head=dict(
+        in_channels=(64, 64, 64),
+        text_channels=64,
+        text_embeddings=dict(model_name=clip_model, model_cfg=tiny_clip_cfg,
+                             pretrained=clip_pretrained)),
+    guidance=dict(model_name=clip_model, model_cfg=tiny_clip_cfg, pretrained=clip_pretrained,
+                  img_size=crop_size[0]),
+    test_cfg=dict(mode='whole'))
+
+geometric = [
+    dict(type='RandomResize', scale=(256, 128), ratio_range=(0.75, 1.5), keep_ratio=True),
+    dict(type='RandomCrop', crop_size=crop_size),
+    dict(type='RandomFlip', prob=0.5),
+]
+labeled_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    *geometric,
+    dict(type='PadToSize', size=crop_size),
+    dict(type='PackSemiInputs', branch='labeled'),
+]
+unlabeled_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadOptionalAnnotations'),
+    dict(type='AddValidMask'),
+    *geometric,
+    dict(type='StrongAugment'),  # before padding: strong views stay 0 on padding
+    dict(type='PadToSize', size=crop_size),
+    dict(type='GenerateCutMixBox'),
+    dict(type='PackSemiInputs', branch='unlabeled'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(256, 128), keep_ratio=True),
+    dict(type='LoadAnnotations'),
+    dict(type='PackSegInputs'),
+]
+train_dataloader = dict(
+    batch_size=samples_per_gpu,
+    num_workers=0,
+    persistent_workers=False,
+    sampler=dict(batch_size=samples_per_gpu),
+    dataset=dict(datasets=[
+        dict(type='PascalVOCSplitDataset', data_root=data_root, ann_file='splits/labeled.txt',
+             pipeline=labeled_pipeline),
+        dict(type='PascalVOCSplitDataset', data_root=data_root, ann_file='splits/unlabeled.txt',
+             pipeline=unlabeled_pipeline),
+    ]))
+val_dataloader = dict(
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(data_root=data_root, ann_file='splits/val.txt', pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+optimizer = dict(lr=1e-3)
+optim_wrapper = dict(optimizer=optimizer)
+param_scheduler = [
+    dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=max_iters, by_epoch=False)
+]
+train_cfg = dict(max_iters=max_iters, val_interval=val_interval)
+default_hooks = dict(
+    logger=dict(interval=10),
+    checkpoint=dict(interval=val_interval, save_best=None, max_keep_ckpts=1))
+randomness = dict(seed=0)

@@ -1,0 +1,59 @@
+import mmseg_semivl  # noqa: F401  (must precede any mmseg import)
+
+import copy
+from typing import Any, Dict, Iterator
+
+import open_clip
+import pytest
+import torch
+
+from mmseg_semivl.models.backbones import TINY_CLIP_CFG
+from mmseg_semivl.models.text import CACHE_ENV
+
+
+@pytest.fixture(scope='session')
+def tiny_clip_cfg() -> Dict[str, Any]:
+    """The tiny open_clip architecture (embed 64, ViT width 64 x 3 blocks, patch 16, 64 px)."""
+    return copy.deepcopy(TINY_CLIP_CFG)
+
+
+def make_tiny_clip(cfg: Dict[str, Any], seed: int = 0) -> torch.nn.Module:
+    """A randomly initialised open_clip CLIP whose LayerNorms and biases are not trivial.
+
+    open_clip initialises LayerNorms to identity and attention in-proj biases to zero;
+    perturbing every 1-d parameter makes parity tests exercise them too.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    model = open_clip.CLIP(**copy.deepcopy(cfg)).eval()
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if param.dim() == 1 and name != 'logit_scale':
+                param.add_(0.1 * torch.randn(param.shape, generator=generator))
+    return model
+
+
+@pytest.fixture(scope='session')
+def tiny_clip_checkpoint(tmp_path_factory: pytest.TempPathFactory, tiny_clip_cfg) -> str:
+    """Path of a randomly initialised tiny open_clip CLIP state dict."""
+    path = tmp_path_factory.mktemp('clip') / 'tiny_clip.pt'
+    torch.save(make_tiny_clip(tiny_clip_cfg).state_dict(), path)
+    return str(path)
+
+
+@pytest.fixture(scope='session', autouse=True)
+def text_embedding_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Point the text-embedding cache to a temporary folder for the whole session."""
+    path = str(tmp_path_factory.mktemp('semivl_cache'))
+    patch = pytest.MonkeyPatch()
+    patch.setenv(CACHE_ENV, path)
+    yield path
+    patch.undo()
+
+
+@pytest.fixture(scope='session')
+def tiny_open_clip(tiny_clip_cfg, tiny_clip_checkpoint) -> torch.nn.Module:
+    """open_clip's own model holding the weights of ``tiny_clip_checkpoint`` (do not modify)."""
+    model = open_clip.CLIP(**copy.deepcopy(tiny_clip_cfg)).eval()
+    model.load_state_dict(torch.load(tiny_clip_checkpoint, weights_only=True))
+    return model
