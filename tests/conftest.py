@@ -1,6 +1,7 @@
 import mmseg_semivl  # noqa: F401  (must precede any mmseg import)
 
 import copy
+import os
 from typing import Any, Dict, Iterator
 
 import open_clip
@@ -57,3 +58,53 @@ def tiny_open_clip(tiny_clip_cfg, tiny_clip_checkpoint) -> torch.nn.Module:
     model = open_clip.CLIP(**copy.deepcopy(tiny_clip_cfg)).eval()
     model.load_state_dict(torch.load(tiny_clip_checkpoint, weights_only=True))
     return model
+
+
+@pytest.fixture(scope='session')
+def demo_data_root(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The bundled demo dataset (real photos), written once per session."""
+    from mmseg_semivl.demo import make_demo_dataset
+    root = str(tmp_path_factory.mktemp('demo_data'))
+    make_demo_dataset(root)
+    return root
+
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEMO_CONFIG = os.path.join(REPO_ROOT, 'configs', 'demo', 'semivl_tiny_demo.py')
+
+
+@pytest.fixture(scope='session')
+def demo_config() -> str:
+    """Path of the bundled demo config (tiny CLIP, demo data)."""
+    return DEMO_CONFIG
+
+
+@pytest.fixture(scope='session')
+def tiny_train_options(tiny_clip_checkpoint: str, demo_data_root: str):
+    """``--cfg-options`` for a fast run of the demo config with the shared tiny CLIP.
+
+    Returns a function ``options(max_iters, **overrides) -> list[str]``.
+    """
+
+    def options(max_iters: int = 4, batch_size: int = 2, **overrides: Any) -> list:
+        values = {
+            'model.backbone.pretrained': tiny_clip_checkpoint,
+            'model.guidance.pretrained': tiny_clip_checkpoint,
+            'model.decode_head.text_embeddings.pretrained': tiny_clip_checkpoint,
+            'train_dataloader.dataset.datasets.0.data_root': demo_data_root,
+            'train_dataloader.dataset.datasets.1.data_root': demo_data_root,
+            'val_dataloader.dataset.data_root': demo_data_root,
+            'test_dataloader.dataset.data_root': demo_data_root,
+            'train_dataloader.batch_size': batch_size,
+            'train_dataloader.sampler.batch_size': batch_size,
+            'train_cfg.max_iters': max_iters,
+            'train_cfg.val_interval': max_iters,
+            'param_scheduler.0.end': max_iters,
+            'default_hooks.checkpoint.interval': max(1, max_iters // 2),
+            'default_hooks.checkpoint.max_keep_ckpts': 3,
+            'default_hooks.logger.interval': 1,
+        }
+        values.update(overrides)
+        return [f'{k}={v}' for k, v in values.items()]
+
+    return options

@@ -85,6 +85,7 @@ def main(argv=None):
     cfg = build_config(args)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()
+    return runner
 
 
 if __name__ == '__main__':

@@ -1,3 +1,3 @@
-from .panel import colorize, make_panel, stack_rows
+from .panel import colorize, generate_palette, make_panel, overlay, stack_rows
 
-__all__ = ['colorize', 'make_panel', 'stack_rows']
+__all__ = ['colorize', 'generate_palette', 'make_panel', 'overlay', 'stack_rows']

@@ -1,13 +1,38 @@
 """Side-by-side picture panels: image | ground truth | prediction | pseudo-label | guidance."""
 from __future__ import annotations
 
-from typing import Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 
 IGNORE_COLOR = (255, 255, 255)
 TITLE_HEIGHT = 18
+
+
+def generate_palette(num_classes: int) -> List[Tuple[int, int, int]]:
+    """Deterministic, well-separated RGB colours for ``num_classes`` labels.
+
+    The Pascal VOC colour map (the bits of the label index spread over the three
+    channels): the first 21 colours are VOC's own palette, and any class list gets
+    the same colours on every run and machine.
+
+    Args:
+        num_classes (int): Number of colours, at most 256 distinct ones.
+
+    Returns:
+        list[tuple[int, int, int]]: One RGB triple per class.
+    """
+    palette = []
+    for label in range(num_classes):
+        rgb = [0, 0, 0]
+        value = label
+        for bit in range(8):
+            for channel in range(3):
+                rgb[channel] |= ((value >> channel) & 1) << (7 - bit)
+            value >>= 3
+        palette.append(tuple(rgb))
+    return palette
 
 
 def colorize(label: np.ndarray, palette: Sequence[Sequence[int]],
@@ -17,6 +42,28 @@ def colorize(label: np.ndarray, palette: Sequence[Sequence[int]],
     lut[:len(palette)] = np.asarray(palette, dtype=np.uint8)[:256]
     lut[ignore_index] = IGNORE_COLOR
     return lut[np.asarray(label, dtype=np.int64).clip(0, 255)]
+
+
+def overlay(image: np.ndarray, label: np.ndarray, palette: Sequence[Sequence[int]],
+            opacity: float = 0.5, ignore_index: int = 255) -> np.ndarray:
+    """Blend a coloured label map over an image; ignored pixels keep the image.
+
+    Args:
+        image (np.ndarray): (H, W, 3) RGB uint8.
+        label (np.ndarray): (H, W) labels.
+        palette (Sequence[Sequence[int]]): RGB colour per class.
+        opacity (float): Weight of the label colours, in [0, 1].
+        ignore_index (int): Label left uncoloured.
+
+    Returns:
+        np.ndarray: (H, W, 3) RGB uint8.
+    """
+    if not 0.0 <= opacity <= 1.0:
+        raise ValueError(f'opacity must be in [0, 1], got {opacity}')
+    colour = colorize(label, palette, ignore_index).astype(np.float32)
+    blended = (1.0 - opacity) * image.astype(np.float32) + opacity * colour
+    keep = (np.asarray(label) == ignore_index)[..., None]
+    return np.where(keep, image, blended.round().clip(0, 255).astype(np.uint8))
 
 
 def _titled(image: np.ndarray, title: str) -> np.ndarray:

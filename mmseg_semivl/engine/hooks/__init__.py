@@ -1,0 +1,1 @@
+from .exact_resume_hook import ExactResumeHook  # noqa: F401

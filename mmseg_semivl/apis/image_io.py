@@ -1,0 +1,91 @@
+"""Finding and reading the images given to inference (files, folders, globs)."""
+from __future__ import annotations
+
+import glob
+import os
+import os.path as osp
+from typing import Dict, List, Sequence
+
+import mmcv
+import numpy as np
+
+from ..datasets.unlabeled_folder import IMAGE_SUFFIXES
+
+
+def _is_image(path: str) -> bool:
+    return path.lower().endswith(IMAGE_SUFFIXES)
+
+
+def collect_image_paths(inputs: Sequence[str]) -> List[str]:
+    """Expand image files, folders and glob patterns into a list of image files.
+
+    A folder contributes its image files (not its sub-folders), a pattern the
+    image files it matches (``**`` recurses), both in sorted order; a file is taken
+    as given. The same file named twice is kept once.
+
+    Args:
+        inputs (Sequence[str]): File paths, folder paths and glob patterns.
+
+    Returns:
+        list[str]: Image paths in input order.
+
+    Raises:
+        FileNotFoundError: A file or folder does not exist, a folder holds no
+            image, or a pattern matches no image; the message names it.
+    """
+    paths: List[str] = []
+    for item in inputs:
+        if glob.has_magic(item):
+            found = sorted(p for p in glob.glob(item, recursive=True)
+                           if osp.isfile(p) and _is_image(p))
+            if not found:
+                raise FileNotFoundError(f"no image matches the pattern '{item}'")
+        elif osp.isdir(item):
+            found = sorted(
+                osp.join(item, name) for name in os.listdir(item)
+                if osp.isfile(osp.join(item, name)) and _is_image(name))
+            if not found:
+                raise FileNotFoundError(f"no image ({', '.join(IMAGE_SUFFIXES)}) in the "
+                                        f"folder '{item}'")
+        elif osp.isfile(item):
+            found = [item]
+        else:
+            raise FileNotFoundError(f"input not found: '{item}' is no file, folder or "
+                                    'matching pattern')
+        paths.extend(found)
+    unique: Dict[str, str] = {}
+    for path in paths:
+        unique.setdefault(osp.realpath(path), path)
+    return list(unique.values())
+
+
+def output_names(paths: Sequence[str]) -> List[str]:
+    """File stems used to name the outputs of each image.
+
+    Raises:
+        ValueError: Two images would write the same outputs (same stem).
+    """
+    owners: Dict[str, str] = {}
+    for path in paths:
+        stem = osp.splitext(osp.basename(path))[0]
+        if stem in owners:
+            raise ValueError(f"'{owners[stem]}' and '{path}' would both write outputs named "
+                             f"'{stem}'; rename one or run them separately")
+        owners[stem] = path
+    return list(owners)
+
+
+def read_image(path: str) -> np.ndarray:
+    """Read an image as (H, W, 3) BGR uint8, the layout of MMSeg's pipelines.
+
+    Raises:
+        ValueError: The file cannot be decoded as an image; the message names it.
+    """
+    try:
+        with open(path, 'rb') as f:
+            image = mmcv.imfrombytes(f.read(), flag='color', channel_order='bgr')
+    except OSError as err:
+        raise ValueError(f"cannot read image '{path}': {err.strerror or err}") from err
+    if image is None:
+        raise ValueError(f"cannot read image '{path}': not a decodable image file")
+    return image

@@ -1,0 +1,109 @@
+"""Building a trained SemiVL segmentor for inference (MMSeg's ``init_model``, lighter)."""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Optional, Union
+
+import torch
+from mmengine.config import Config
+from mmengine.runner import CheckpointLoader
+from mmseg.apis import init_model
+from mmseg.models import BaseSegmentor
+
+from ..models.backbones.open_clip_builder import resolve_model_cfg
+
+TEXT_EMBEDDINGS_KEY = 'decode_head.text_embeddings'
+
+
+def sync_num_classes(model: BaseSegmentor) -> None:
+    """Copy the decode head's class count onto the segmentor.
+
+    MMSeg's ``EncoderDecoder`` copies ``num_classes``/``out_channels`` from its head
+    once, at build; sliding-window inference allocates ``out_channels`` maps. A head
+    whose vocabulary changed afterwards (a checkpoint with another class list,
+    :meth:`LanguageGuidedHead.set_text_embeddings`) leaves stale copies behind.
+    """
+    head = model.decode_head
+    model.num_classes = head.num_classes
+    model.out_channels = head.out_channels
+
+
+def _checkpoint_num_classes(checkpoint: str) -> Optional[int]:
+    """Number of class text embeddings stored in a checkpoint, if any."""
+    state = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu', logger='silent')
+    state = state.get('state_dict', state)
+    embeddings = state.get(TEXT_EMBEDDINGS_KEY)
+    return None if embeddings is None else int(embeddings.shape[0])
+
+
+def inference_config(config: Config, checkpoint: Optional[str] = None) -> Config:
+    """A copy of ``config`` that builds the model without any CLIP weights.
+
+    With a checkpoint, every CLIP weight the config would load is either in the
+    checkpoint or unused at test time, so loading them only costs time (and a
+    download on a connected machine):
+
+    * ``model.guidance`` (the frozen dense CLIP of training) is dropped;
+    * ``model.backbone.pretrained`` is cleared; the activation the weights imply
+      (QuickGELU for OpenAI's) is pinned first, as it is not stored in the weights;
+    * ``model.decode_head.text_embeddings`` is replaced by ``num_classes`` (read from
+      the checkpoint's ``decode_head.text_embeddings``): the checkpoint holds them.
+
+    Without a checkpoint the config is returned unchanged (copied).
+    """
+    cfg = copy.deepcopy(config)
+    if checkpoint is None:
+        return cfg
+    model = cfg.model
+    model.pop('guidance', None)
+    backbone = model.get('backbone', {})
+    if backbone.get('type') == 'CLIPVisionTransformer' and backbone.get('pretrained'):
+        if backbone.get('quick_gelu') is None:
+            arch = resolve_model_cfg(backbone.get('model_name', 'ViT-B-16'),
+                                     backbone.get('model_cfg'), backbone['pretrained'])
+            backbone['quick_gelu'] = arch.get('quick_gelu', False)
+        backbone['pretrained'] = None
+    head = model.get('decode_head', {})
+    if head.get('text_embeddings') is not None:
+        num_classes = _checkpoint_num_classes(checkpoint)
+        if num_classes is not None:
+            head['text_embeddings'] = None
+            head['num_classes'] = num_classes
+    return cfg
+
+
+def init_semivl_model(config: Union[str, Path, Config],
+                      checkpoint: Optional[str] = None,
+                      device: Optional[str] = None,
+                      cfg_options: Optional[dict] = None) -> BaseSegmentor:
+    """Build a segmentor for inference, like :func:`mmseg.apis.init_model`.
+
+    MMSeg's ``init_model`` works with our configs and checkpoints as well; this
+    variant builds the model without loading CLIP weights it does not need (see
+    :func:`inference_config`), so a trained checkpoint runs offline, and keeps the
+    segmentor's class count in step with the checkpoint's vocabulary.
+
+    Args:
+        config (str | Path | Config): Config file or object.
+        checkpoint (str, optional): Checkpoint file; None keeps the initial weights.
+        device (str, optional): Default 'cuda' when available, else 'cpu'.
+        cfg_options (dict, optional): Overrides merged into the config first.
+
+    Returns:
+        BaseSegmentor: The model in eval mode on ``device``, with ``cfg`` (the full
+        config, for the test pipeline and the CLIP settings) and ``dataset_meta``.
+    """
+    if isinstance(config, (str, Path)):
+        config = Config.fromfile(str(config))
+    elif not isinstance(config, Config):
+        raise TypeError(f'config must be a file name or a Config, got {type(config).__name__}')
+    config = copy.deepcopy(config)
+    if cfg_options:
+        config.merge_from_dict(cfg_options)
+    if device is None:
+        device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    model = init_model(inference_config(config, checkpoint), checkpoint, device=device)
+    sync_num_classes(model)
+    model.cfg = config
+    return model

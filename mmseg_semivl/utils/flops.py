@@ -1,0 +1,64 @@
+"""FLOP counting of arbitrary callables with ``torch.utils.flop_counter.FlopCounterMode``."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Tuple
+
+from torch.utils.flop_counter import FlopCounterMode
+
+#: Key of FlopCounterMode's counts that covers every operation.
+GLOBAL_KEY = 'Global'
+
+
+@dataclass
+class FlopCount:
+    """FLOPs of one call.
+
+    FLOPs follow PyTorch's convention: a multiply-add is 2 FLOPs, so a (M, K) x (K, N)
+    matmul costs ``2 * M * N * K``. Only matmuls, convolutions and attention are
+    counted (element-wise work, norms and resizes are not), which is what dominates a
+    ViT step and what hardware peak TFLOP/s figures refer to. Works on the ``meta``
+    device, i.e. without doing the arithmetic.
+
+    Attributes:
+        total (int): All FLOPs of the call, forward and backward.
+        by_module (dict[str, int]): FLOPs (forward and backward) under every module
+            that ran, keyed by FlopCounterMode's dotted module path, whose first part
+            is the root module's class name (e.g. ``'SemiSupervisedSegmentor.backbone'``).
+    """
+
+    total: int
+    by_module: Dict[str, int] = field(default_factory=dict)
+
+    def children(self, root: str) -> Dict[str, int]:
+        """FLOPs of the direct children of the module path ``root``, by child name."""
+        prefix = root + '.'
+        return {
+            name[len(prefix):]: flops
+            for name, flops in self.by_module.items()
+            if name.startswith(prefix) and '.' not in name[len(prefix):]
+        }
+
+
+def flop_count_of(counter: FlopCounterMode) -> FlopCount:
+    """Summarise a (finished or running) ``FlopCounterMode`` as a :class:`FlopCount`."""
+    by_module = {
+        name: int(sum(ops.values()))
+        for name, ops in counter.get_flop_counts().items() if name != GLOBAL_KEY
+    }
+    return FlopCount(total=int(counter.get_total_flops()), by_module=by_module)
+
+
+def count_flops(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Tuple[Any, FlopCount]:
+    """Run ``fn(*args, **kwargs)`` and count its FLOPs (backward included if it runs one).
+
+    Args:
+        fn (Callable): The work to count.
+        *args, **kwargs: Its arguments.
+
+    Returns:
+        tuple: ``fn``'s return value and its :class:`FlopCount`.
+    """
+    with FlopCounterMode(display=False) as counter:
+        result = fn(*args, **kwargs)
+    return result, flop_count_of(counter)

@@ -1,0 +1,216 @@
+"""Speed, memory and FLOP accounting of one semi-supervised training step."""
+from __future__ import annotations
+
+import platform
+import resource
+import time
+from collections import defaultdict
+from contextlib import nullcontext
+from typing import Any, Callable, Dict, List, Optional
+
+import torch
+import torch.nn as nn
+from mmengine.optim import OptimWrapper
+from torch.utils.flop_counter import FlopCounterMode
+
+from .flops import flop_count_of
+from .fake_execution import FakeExecution
+from .method_recorder import CallRecord, MethodCallRecorder
+
+#: Names of the student passes of a SemiVL step, in call order: labeled + weak images
+#: (with the feature-perturbed weak decode appended), then the two CutMix-ed strong views.
+STUDENT_PASSES = ('labeled_weak_forward', 'strong_forward')
+#: Parts of a training step; ``other`` is the rest (losses, pseudo-labels, CutMix, ...).
+STEP_PARTS = ('data_preprocessor', 'guidance', *STUDENT_PASSES, 'backward', 'optimizer_step',
+              'other')
+#: FLOPs by network component, comparable with the reference's cost table.
+COMPONENTS = ('encoder_forward', 'decoder_forward', 'guidance_forward', 'backward')
+_COMPONENT_OF = dict(encoder='encoder_forward', decoder='decoder_forward',
+                     guidance='guidance_forward', backward='backward')
+
+
+def watch_train_step(recorder: MethodCallRecorder, model: nn.Module,
+                     optim_wrapper: OptimWrapper) -> MethodCallRecorder:
+    """Watch the calls that make up ``model.train_step(data, optim_wrapper)``.
+
+    Records are named ``data_preprocessor``, ``guidance`` (the frozen CLIP),
+    ``encoder`` (``extract_feat``), ``decoder`` (``decode_head.forward``),
+    ``backward`` and ``optimizer_step`` (of the optim wrapper).
+    """
+    recorder.watch('data_preprocessor', model.data_preprocessor, 'forward')
+    if getattr(model, 'guidance', None) is not None:
+        recorder.watch('guidance', model.guidance, 'forward')
+    recorder.watch('encoder', model, 'extract_feat')
+    recorder.watch('decoder', model.decode_head, 'forward')
+    recorder.watch('backward', optim_wrapper, 'backward')
+    recorder.watch('optimizer_step', optim_wrapper, 'step')
+    return recorder
+
+
+def split_step(records: List[CallRecord], total: float, field: str) -> Dict[str, float]:
+    """Sum one step's records into :data:`STEP_PARTS`.
+
+    Every ``encoder`` call starts a new student pass (named by :data:`STUDENT_PASSES`,
+    later ones ``student_forward_<i>``); ``decoder`` calls belong to the current pass.
+    Only outermost calls count, so nothing is counted twice.
+
+    Args:
+        records (list[CallRecord]): The watched calls of one step (see
+            :func:`watch_train_step`), in call order.
+        total (float): The step's total (seconds or FLOPs); ``other`` = total - parts.
+        field (str): ``'seconds'`` or ``'flops'``.
+
+    Returns:
+        dict[str, float]: Value of every part, ``other`` last.
+    """
+    parts: Dict[str, float] = dict.fromkeys(STEP_PARTS[:-1], 0.0)
+    num_passes = 0
+    for record in records:
+        if record.depth:
+            continue
+        name = record.name
+        if name in ('encoder', 'decoder'):
+            num_passes += name == 'encoder'
+            index = max(num_passes, 1) - 1
+            name = (STUDENT_PASSES[index]
+                    if index < len(STUDENT_PASSES) else f'student_forward_{index + 1}')
+        parts[name] = parts.get(name, 0.0) + getattr(record, field)
+    parts['other'] = max(total - sum(parts.values()), 0.0)
+    return parts
+
+
+def shares(parts: Dict[str, float]) -> Dict[str, float]:
+    """Each part's fraction of the sum of all parts."""
+    total = sum(parts.values())
+    return {k: (v / total if total else 0.0) for k, v in parts.items()}
+
+
+def device_name(device: torch.device) -> str:
+    """GPU name, or the CPU model name (as ``lscpu`` shows it) and the thread count."""
+    if device.type == 'cuda':
+        return torch.cuda.get_device_name(device)
+    name = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as f:
+            name = next(line.split(':', 1)[1].strip() for line in f
+                        if line.startswith('model name'))
+    except (OSError, StopIteration):
+        pass
+    return f'{name} ({torch.get_num_threads()} threads)'
+
+
+class TrainStepBenchmark:
+    """Times ``model.train_step`` and counts its FLOPs, split into the step's parts.
+
+    The model and its optim wrapper are used as built (no code changes): the parts
+    are found by temporarily wrapping methods (:class:`MethodCallRecorder`), the
+    FLOPs by ``FlopCounterMode`` (matmuls, convolutions, attention; multiply-add = 2
+    FLOPs). With a :class:`FakeExecution` whose fake weights the model holds, only
+    FLOPs can be counted, but full-size models become countable on any machine.
+
+    Args:
+        model (nn.Module): A segmentor in training mode.
+        optim_wrapper (OptimWrapper): Its optim wrapper.
+        data_fn (Callable[[], dict]): Returns the next loader batch.
+        batch_size (int): Loader samples per batch (labeled + unlabeled), for images/s.
+        num_pairs (int, optional): Labeled + unlabeled image pairs per batch, for
+            FLOPs per pair. Default: ``batch_size // 2``.
+        fake_execution (FakeExecution, optional): Run the steps on fake tensors (the
+            model must have been ``fakeify``-ed by it). Default: None (real steps).
+    """
+
+    def __init__(self,
+                 model: nn.Module,
+                 optim_wrapper: OptimWrapper,
+                 data_fn: Callable[[], dict],
+                 batch_size: int,
+                 num_pairs: Optional[int] = None,
+                 fake_execution: Optional[FakeExecution] = None) -> None:
+        self.model = model
+        self.optim_wrapper = optim_wrapper
+        self.data_fn = data_fn
+        self.batch_size = batch_size
+        self.num_pairs = num_pairs or max(batch_size // 2, 1)
+        self.device = next(model.parameters()).device
+        self.fake_execution = fake_execution
+
+    def _sync(self) -> None:
+        if self.device.type == 'cuda':
+            torch.cuda.synchronize(self.device)
+
+    def _recorder(self, flop_counter: Optional[FlopCounterMode] = None) -> MethodCallRecorder:
+        recorder = MethodCallRecorder(sync=self._sync, flop_counter=flop_counter)
+        return watch_train_step(recorder, self.model, self.optim_wrapper)
+
+    def _step(self) -> None:
+        self.model.train_step(self.data_fn(), self.optim_wrapper)
+
+    def time(self, iters: int, warmup: int) -> Dict[str, Any]:
+        """Run ``warmup`` untimed, then ``iters`` timed training steps.
+
+        Returns:
+            dict: ``sec_per_iter``, ``images_per_sec``, ``peak_memory_mb`` (GPU: peak
+            allocated during the timed steps; CPU: peak RSS of the process),
+            ``memory_kind``, ``time_parts`` (seconds per step) and ``time_shares``.
+        """
+        if self.fake_execution is not None:
+            raise ValueError('steps on fake tensors cannot be timed; count FLOPs only')
+        if iters < 1 or warmup < 0:
+            raise ValueError(f'need iters >= 1 and warmup >= 0, got {iters} and {warmup}')
+        for _ in range(warmup):
+            self._step()
+        self._sync()
+        if self.device.type == 'cuda':
+            torch.cuda.reset_peak_memory_stats(self.device)
+        parts: Dict[str, float] = defaultdict(float)
+        elapsed = 0.0
+        for _ in range(iters):
+            with self._recorder() as recorder:
+                self._sync()
+                start = time.perf_counter()
+                self._step()
+                self._sync()
+                seconds = time.perf_counter() - start
+            elapsed += seconds
+            for name, value in split_step(recorder.records, seconds, 'seconds').items():
+                parts[name] += value / iters
+        sec_per_iter = elapsed / iters
+        if self.device.type == 'cuda':
+            memory, kind = torch.cuda.max_memory_allocated(self.device), 'cuda_max_allocated'
+        else:
+            # Linux reports ru_maxrss in KiB.
+            memory, kind = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, 'cpu_max_rss'
+        return dict(
+            sec_per_iter=sec_per_iter,
+            images_per_sec=self.batch_size / sec_per_iter,
+            peak_memory_mb=memory / 2**20,
+            memory_kind=kind,
+            time_parts=dict(parts),
+            time_shares=shares(parts))
+
+    def count_flops(self) -> Dict[str, Any]:
+        """Count the FLOPs of one training step (it is a real step: weights change).
+
+        Returns:
+            dict: ``flops_per_step``, ``flops_per_pair``, ``flop_parts`` and
+            ``flop_shares`` (:data:`STEP_PARTS`), ``flops_by_component``
+            (:data:`COMPONENTS`, forward FLOPs of each network and the backward) and
+            ``flops_by_module`` (each child of the model, forward and backward).
+        """
+        fake = self.fake_execution if self.fake_execution is not None else nullcontext()
+        with fake, FlopCounterMode(display=False) as counter:
+            with self._recorder(counter) as recorder:
+                self._step()
+        count = flop_count_of(counter)
+        parts = split_step(recorder.records, count.total, 'flops')
+        components: Dict[str, float] = dict.fromkeys(COMPONENTS, 0)
+        for record in recorder.records:
+            if record.depth == 0 and record.name in _COMPONENT_OF:
+                components[_COMPONENT_OF[record.name]] += record.flops
+        return dict(
+            flops_per_step=count.total,
+            flops_per_pair=count.total / self.num_pairs,
+            flop_parts=parts,
+            flop_shares=shares(parts),
+            flops_by_component=components,
+            flops_by_module=count.children(type(self.model).__name__))

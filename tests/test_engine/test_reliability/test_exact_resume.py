@@ -1,0 +1,70 @@
+"""ExactResumeHook: an interrupted + resumed run ends with the uninterrupted run's weights."""
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+from mmseg_semivl.engine.hooks import ExactResumeHook
+
+
+class _Interrupt(Exception):
+    pass
+
+
+class _KillAfter(Hook):
+    """Stands in for a kill: the process dies in the middle of iteration ``at``."""
+    priority = 'HIGHEST'
+
+    def __init__(self, at: int) -> None:
+        self.at = at
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        if runner.iter + 1 == self.at:
+            raise _Interrupt
+
+
+def _train(cfg, kill_at=None):
+    runner = Runner.from_cfg(cfg)
+    if kill_at is not None:
+        runner.register_hook(_KillAfter(kill_at))
+    try:
+        runner.train()
+    except _Interrupt:
+        pass
+    return runner
+
+
+def _weights(runner):
+    return {k: v.detach().clone() for k, v in runner.model.state_dict().items()}
+
+
+def test_interrupted_and_resumed_run_matches_uninterrupted(tmp_path, tiny_run_cfg):
+    reference = _weights(_train(tiny_run_cfg(tmp_path / 'ref', max_iters=6, ckpt_interval=3)))
+
+    work_dir = tmp_path / 'killed'
+    # Killed in iteration 5, after the checkpoint of iteration 3 (and 4's weights update).
+    _train(tiny_run_cfg(work_dir, max_iters=6, ckpt_interval=3), kill_at=5)
+    assert open(work_dir / 'last_checkpoint').read().endswith('iter_3.pth')
+    ckpt = torch.load(work_dir / 'iter_3.pth', map_location='cpu')
+    assert ckpt['random_state']['iter'] == 3 and ckpt['random_state']['world_size'] == 1
+
+    resumed = _train(tiny_run_cfg(work_dir, max_iters=6, ckpt_interval=3, resume=True))
+    assert resumed.iter == 6
+    weights = _weights(resumed)
+    assert weights.keys() == reference.keys()
+    moved = max((reference[k] - ckpt['state_dict'][k]).abs().max().item()
+                for k in ckpt['state_dict'])
+    assert moved > 1e-4  # iterations 4-6 did change the weights
+    for key, value in reference.items():
+        torch.testing.assert_close(weights[key], value, rtol=0, atol=1e-6, msg=key)
+
+
+def test_checkpoints_without_random_state_still_resume(tmp_path, tiny_run_cfg):
+    cfg = tiny_run_cfg(tmp_path, max_iters=2, ckpt_interval=2)
+    cfg.custom_hooks = []  # an older run, saved without the hook
+    _train(cfg)
+    assert 'random_state' not in torch.load(tmp_path / 'iter_2.pth', map_location='cpu')
+    resumed = _train(tiny_run_cfg(tmp_path, max_iters=3, ckpt_interval=3, resume=True))
+    assert resumed.iter == 3 and osp.isfile(tmp_path / 'iter_3.pth')
