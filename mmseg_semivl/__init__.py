@@ -1,14 +1,18 @@
 """mmseg-semivl: SemiVL (semi-supervised segmentation with vision-language guidance) for MMSeg 1.x.
 
 Importing the package first applies the environment fixes of :mod:`mmseg_semivl.compat`
-(they must precede any ``mmseg`` import), then registers every component into MMSeg's
-registries (MODELS, DATASETS, TRANSFORMS, DATA_SAMPLERS, HOOKS).
+(they must precede any ``mmseg`` import) and atomic checkpoint writing, then registers
+every component into MMSeg's registries (MODELS, DATASETS, TRANSFORMS, DATA_SAMPLERS,
+HOOKS, OPTIM_WRAPPERS, OPTIM_WRAPPER_CONSTRUCTORS).
 """
 from . import compat
 
 compat.apply()
 
-from . import datasets, engine, models  # noqa: E402,F401  (registration side effects)
+from . import apis, datasets, engine, models, utils  # noqa: E402,F401  (registrations)
+from .engine.runner import atomic_checkpoint  # noqa: E402
 from .version import __version__  # noqa: E402
 
-__all__ = ['__version__', 'compat', 'datasets', 'engine', 'models']
+atomic_checkpoint.apply()
+
+__all__ = ['__version__', 'apis', 'compat', 'datasets', 'engine', 'models', 'utils']

@@ -22,6 +22,7 @@ import json
 import os
 import os.path as osp
 import sys
+import time
 from typing import Callable, Dict, List, Optional, Tuple
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -131,8 +132,10 @@ def data_source(args: argparse.Namespace, cfg: Config, model: torch.nn.Module,
 
 def run(args: argparse.Namespace) -> Dict:
     cfg = build_config(args)
-    # Keep the optimizer constructor's per-parameter log lines out of the report.
-    MMLogger.get_instance('benchmark_train', log_level=args.log_level)
+    # Keep the optimizer constructor's per-parameter log lines out of the report. A
+    # fresh logger per run (named by time, as mmengine's Runner does) becomes current.
+    MMLogger.get_instance(f'benchmark_train_{time.strftime("%Y%m%d_%H%M%S")}_{os.getpid()}_'
+                          f'{time.perf_counter_ns()}', log_level=args.log_level)
     device = resolve_device(args.device, args.amp)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     model = MODELS.build(cfg.model).to(device).train()

@@ -126,9 +126,10 @@ def build_config(args, clip: Dict, data_root: str, work_dir: str, iters: int) ->
         model.backbone.skip_blocks = (0, 4)
         model.decode_head.in_channels = (width, width, embed)
         model.decode_head.text_channels = embed
-        model.decode_head.text_embeddings.pop('quick_gelu', None)
-        if 'quick_gelu' in clip:
-            model.decode_head.text_embeddings.quick_gelu = clip['quick_gelu']
+        # The paper's VOC optimisation: lr 1e-4, encoder x0.01, decoder x10.
+        cfg.optim_wrapper.optimizer.lr = 1e-4
+        cfg.optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mult = 0.01
+        cfg.optim_wrapper.paramwise_cfg.custom_keys.decode_head.lr_mult = 10.0
     else:
         for part in (model.backbone, model.guidance, model.decode_head.text_embeddings):
             part.pretrained = clip['pretrained']

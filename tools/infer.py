@@ -44,6 +44,7 @@ NORMALISATION_KEYS = ('mean', 'std', 'bgr_to_rgb', 'rgb_to_bgr', 'pad_val')
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
+        prog='infer.py',
         description='Segment images with a SemiVL model (or zero-shot CLIP)',
         usage='%(prog)s CONFIG CHECKPOINT INPUT [INPUT ...] --out DIR [options]\n'
         '       %(prog)s --zero-shot [CONFIG [-]] INPUT [INPUT ...] --out DIR [options]')

@@ -19,6 +19,12 @@ from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 
+AMP_WRAPPERS = {
+    'OptimWrapper': 'AmpOptimWrapper',
+    'NonFiniteSkipOptimWrapper': 'NonFiniteSkipAmpOptimWrapper',
+}
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train a segmentor')
     parser.add_argument('config', help='train config file path')
@@ -65,10 +71,11 @@ def build_config(args) -> Config:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     if args.amp:
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if optim_wrapper == 'AmpOptimWrapper':
+        if optim_wrapper in AMP_WRAPPERS.values():
             print_log('AMP training is already enabled in your config.', logger='current')
         else:
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            # Keep the non-finite-loss guard when the config uses it.
+            cfg.optim_wrapper.type = AMP_WRAPPERS.get(optim_wrapper, 'AmpOptimWrapper')
             # bf16 needs no loss scaling and keeps SemiVL's losses finite.
             cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
     if args.resume == 'auto':

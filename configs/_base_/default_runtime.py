@@ -5,11 +5,24 @@ default_scope = 'mmseg'
 env_cfg = dict(
     cudnn_benchmark=True,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='nccl'),  # gloo is used automatically on CPU-only machines
+    # gloo is used automatically on CPU-only machines; a rank that stops answering ends
+    # the job after `timeout` seconds instead of hanging it.
+    dist_cfg=dict(backend='nccl', timeout=1800),
 )
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
-log_processor = dict(by_epoch=False)
+# skipped_steps (non-finite losses) is a growing count: its max over the run is its
+# current value, where the default window mean would blur it.
+log_processor = dict(
+    by_epoch=False,
+    custom_cfg=[dict(data_src='skipped_steps', method_name='max', window_size='global')])
+# Exact resume (RNG states in checkpoints), strict checkpoint compatibility, and the
+# class/crop consistency checks before training (docs/reliability.md).
+custom_hooks = [
+    dict(type='ExactResumeHook'),
+    dict(type='CheckpointCompatibilityHook'),
+    dict(type='SetupCheckHook'),
+]
 log_level = 'INFO'
 load_from = None
 resume = False

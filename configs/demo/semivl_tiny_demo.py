@@ -76,8 +76,15 @@ val_dataloader = dict(
     dataset=dict(data_root=data_root, ann_file='splits/val.txt', pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
+# A random tiny CLIP has no features worth preserving: its encoder learns at the head's
+# rate. tools/demo.py restores the paper's multipliers (0.01 / x10) for real weights.
 optimizer = dict(lr=1e-3)
-optim_wrapper = dict(optimizer=optimizer)
+optim_wrapper = dict(
+    optimizer=optimizer,
+    paramwise_cfg=dict(custom_keys={
+        'backbone': dict(lr_mult=1.0),
+        'decode_head': dict(lr_mult=1.0)
+    }))
 param_scheduler = [
     dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=max_iters, by_epoch=False)
 ]

@@ -8,14 +8,15 @@ import torch.nn as nn
 from torch._subclasses.fake_tensor import FakeTensor, FakeTensorMode
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_any
+from torch.utils.weak import WeakIdKeyDictionary
 
 aten = torch.ops.aten
 Tensor = torch.Tensor
 
 
 def _scalar(tensor: Tensor) -> Any:
-    # 1 keeps denominators non-zero; False skips error branches ("class without a
-    # concept", "non-finite loss").
+    # 1 keeps denominators non-zero. Booleans from any()/all() are answered by
+    # _StandInMode; other booleans read False.
     if tensor.dtype == torch.bool:
         return False
     return 1.0 if tensor.dtype.is_floating_point else 1
@@ -68,17 +69,33 @@ DATA_DEPENDENT_OPS: Dict[Any, Callable[..., Any]] = {
 }
 
 
+#: Reductions whose (boolean) result is assumed to be that of a healthy run: checks
+#: read like ``all(finite)`` -> True and ``any(invalid)`` -> False.
+ASSUMED_REDUCTIONS = {aten.all: True, aten.any: False}
+
+
 class _StandInMode(TorchDispatchMode):
     """Sends the operations of :data:`DATA_DEPENDENT_OPS` on fake tensors to stand-ins."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Results of any()/all() on fake tensors -> the value a read-back returns.
+        self._assumed: WeakIdKeyDictionary = WeakIdKeyDictionary()
 
     def __torch_dispatch__(self, func: Any, types: Any, args: tuple = (),
                            kwargs: Optional[dict] = None) -> Any:
         kwargs = kwargs or {}
+        if not tree_any(lambda x: isinstance(x, FakeTensor), (args, kwargs)):
+            return func(*args, **kwargs)
+        if func is aten._local_scalar_dense.default and args[0] in self._assumed:
+            return self._assumed[args[0]]
         stand_in = DATA_DEPENDENT_OPS.get(func)
-        if stand_in is not None and tree_any(lambda x: isinstance(x, FakeTensor),
-                                             (args, kwargs)):
+        if stand_in is not None:
             return stand_in(*args, **kwargs)
-        return func(*args, **kwargs)
+        out = func(*args, **kwargs)
+        if func.overloadpacket in ASSUMED_REDUCTIONS:
+            self._assumed[out] = ASSUMED_REDUCTIONS[func.overloadpacket]
+        return out
 
 
 class FakeExecution:
@@ -90,8 +107,11 @@ class FakeExecution:
     code (autocast, ``.to(device)``) runs as usual, unlike on the ``meta`` device.
 
     Values are unknown, so operations that depend on them get stand-ins
-    (:data:`DATA_DEPENDENT_OPS`): scalars read back (``.item()``, ``bool(t)``) are
-    1 / ``False``, ``torch.equal`` is ``False``, boolean masks select every element.
+    (:data:`DATA_DEPENDENT_OPS`): numbers read back (``.item()``) are 1, booleans
+    read back from ``all()`` / ``any()`` are those of a healthy run
+    (:data:`ASSUMED_REDUCTIONS`: ``all(finite)`` holds, ``any(invalid)`` does not),
+    other booleans and ``torch.equal`` are ``False``, boolean masks select every
+    element.
     In a segmentation training step only bookkeeping (loss normalisers, accuracy,
     sanity checks) reads values, so the matmuls, convolutions and attention are those
     of a real step (boolean-mask selections at their largest size). Results are

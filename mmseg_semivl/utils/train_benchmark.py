@@ -13,7 +13,7 @@ import torch.nn as nn
 from mmengine.optim import OptimWrapper
 from torch.utils.flop_counter import FlopCounterMode
 
-from .flops import flop_count_of
+from .flops import flop_count_of, flop_counter
 from .fake_execution import FakeExecution
 from .method_recorder import CallRecord, MethodCallRecorder
 
@@ -194,11 +194,12 @@ class TrainStepBenchmark:
         Returns:
             dict: ``flops_per_step``, ``flops_per_pair``, ``flop_parts`` and
             ``flop_shares`` (:data:`STEP_PARTS`), ``flops_by_component``
-            (:data:`COMPONENTS`, forward FLOPs of each network and the backward) and
-            ``flops_by_module`` (each child of the model, forward and backward).
+            (:data:`COMPONENTS`: forward FLOPs of each network, and the backward).
+            No per-module backward split: PyTorch's module tracker does not attribute
+            backward operations to modules reliably.
         """
         fake = self.fake_execution if self.fake_execution is not None else nullcontext()
-        with fake, FlopCounterMode(display=False) as counter:
+        with fake, flop_counter() as counter:
             with self._recorder(counter) as recorder:
                 self._step()
         count = flop_count_of(counter)
@@ -212,5 +213,4 @@ class TrainStepBenchmark:
             flops_per_pair=count.total / self.num_pairs,
             flop_parts=parts,
             flop_shares=shares(parts),
-            flops_by_component=components,
-            flops_by_module=count.children(type(self.model).__name__))
+            flops_by_component=components)

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 from mmcv.transforms import Compose
+from mmengine.registry import DefaultScope
 from mmseg.datasets import ADE20KDataset, CityscapesDataset, PascalVOCDataset
 from mmseg.registry import DATASETS
 
@@ -52,6 +53,13 @@ README_COUNTS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def mmseg_scope():
+    # Pipelines name transforms as MMSeg configs do; the Runner sets this scope.
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        yield
+
+
 #: BGR colour of the generated images: distinct channels make the channel order observable.
 IMAGE_BGR = (0, 64, 255)
 
@@ -92,7 +100,7 @@ def test_benchmark_dataset_reads_list_and_loads_labels(tmp_path, name):
     list_file = make_benchmark(tmp_path, name)
     dataset = DATASETS.build(dict(
         type=name, data_root=str(tmp_path), ann_file='list.txt',
-        pipeline=[dict(type='mmseg.LoadImageFromFile'), dict(type='mmseg.LoadAnnotations')]))
+        pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadAnnotations')]))
 
     assert len(dataset) == 3
     info = dataset.get_data_info(1)
@@ -243,7 +251,7 @@ def test_unlabeled_folder_dataset(tmp_path):
     (tmp_path / 'raw' / 'notes.txt').write_text('not an image')
     dataset = DATASETS.build(dict(type='UnlabeledFolderDataset', data_root=str(tmp_path),
                                   data_prefix=dict(img_path='raw'),
-                                  pipeline=[dict(type='mmseg.LoadImageFromFile')]))
+                                  pipeline=[dict(type='LoadImageFromFile')]))
     root = tmp_path / 'raw'
     assert [d['img_path'] for d in dataset] == [
         str(root / p) for p in ('a.jpg', 'b/1.jpeg', 'b/2.PNG', 'c/d/3.webp')]
@@ -262,7 +270,7 @@ def test_pipeline_compose_of_dataset_matches_direct_loading(tmp_path):
     make_benchmark(tmp_path, 'ADE20KSplitDataset')
     dataset = DATASETS.build(dict(type='ADE20KSplitDataset', data_root=str(tmp_path),
                                   ann_file='list.txt'))
-    pipeline = Compose([dict(type='mmseg.LoadImageFromFile'), dict(type='mmseg.LoadAnnotations')])
+    pipeline = Compose([dict(type='LoadImageFromFile'), dict(type='LoadAnnotations')])
     results = pipeline(dataset.get_data_info(2))
     assert results['reduce_zero_label'] is True
     np.testing.assert_array_equal(results['gt_seg_map'][0, :4], [255, 0, 1, 149])

@@ -6,7 +6,9 @@ max_iters = 80000
 val_interval = 4000
 optimizer = dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.01)
 optim_wrapper = dict(
-    type='OptimWrapper',
+    # A non-finite loss skips its step (counted as skipped_steps) instead of corrupting
+    # the weights; on_non_finite='raise' stops the run instead.
+    type='NonFiniteSkipOptimWrapper',
     optimizer=optimizer,
     constructor='TrainableParamsOptimWrapperConstructor',
     paramwise_cfg=dict(custom_keys={

@@ -1,4 +1,5 @@
 """Transforms of the labeled and unlabeled (weak, strong, CutMix) semi-supervised pipelines."""
+from .checks import CheckLabelValues, SafeLoadImageFromFile
 from .cutmix_box import GenerateCutMixBox
 from .formatting import PackSemiInputs
 from .loading import LoadOptionalAnnotations
@@ -7,6 +8,6 @@ from .strong_augment import StrongAugment
 from .valid_mask import AddValidMask
 
 __all__ = [
-    'AddValidMask', 'GenerateCutMixBox', 'LoadOptionalAnnotations', 'PackSemiInputs', 'PadToSize',
-    'StrongAugment'
+    'AddValidMask', 'CheckLabelValues', 'GenerateCutMixBox', 'LoadOptionalAnnotations',
+    'PackSemiInputs', 'PadToSize', 'SafeLoadImageFromFile', 'StrongAugment'
 ]

@@ -1,6 +1,7 @@
 """Resume a run exactly where it stopped: random streams and data position."""
 from __future__ import annotations
 
+import logging
 from typing import Any, Callable, Iterator, List, Optional
 
 from mmengine.dist import all_gather_object, get_dist_info
@@ -85,7 +86,7 @@ class ExactResumeHook(Hook):
                 f'ExactResumeHook: the checkpoint was written by {loaded["world_size"]} '
                 f'process(es), this run has {world_size}; the random streams cannot be '
                 'continued, training goes on with freshly seeded generators.',
-                logger='current', level='WARNING')
+                logger='current', level=logging.WARNING)
             return
         state = loaded['ranks'][rank]
         loop = runner.train_loop

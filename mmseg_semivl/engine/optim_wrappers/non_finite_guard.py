@@ -1,6 +1,7 @@
 """Optimizer wrappers that never let a non-finite loss or gradient reach the weights."""
 from __future__ import annotations
 
+import logging
 from typing import Dict, List, Optional
 
 import torch
@@ -51,7 +52,7 @@ class _NonFiniteGuardMixin:
         hub.update_info(SKIPPED_STEPS_KEY, count)  # saved in checkpoints with the hub
         hub.update_scalar(f'train/{SKIPPED_STEPS_KEY}', count)
         print_log(f'{message}; the step is skipped ({count} skipped so far).',
-                  logger='current', level='WARNING')
+                  logger='current', level=logging.WARNING)
 
 
 @OPTIM_WRAPPERS.register_module()

@@ -141,6 +141,25 @@ class SemiSupervisedSegmentor(EncoderDecoder):
             self.guidance.eval()  # frozen reference: never in training mode
         return self
 
+    # EncoderDecoder copies these from the head once, at build time. The head's class
+    # list can change later (open vocabulary, checkpoints with another vocabulary), so
+    # they always follow the head; assignments by the parent constructor are ignored.
+    @property
+    def num_classes(self) -> int:
+        return self.decode_head.num_classes
+
+    @num_classes.setter
+    def num_classes(self, value: int) -> None:
+        pass
+
+    @property
+    def out_channels(self) -> int:
+        return self.decode_head.out_channels
+
+    @out_channels.setter
+    def out_channels(self, value: int) -> None:
+        pass
+
     @property
     def with_guidance(self) -> bool:
         return self.guidance is not None

@@ -95,7 +95,10 @@ def embed_texts(model_name: str,
 
     if device is None:
         device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    clip = build_clip(model_name, pretrained, model_cfg, quick_gelu).to(device)
+    # Building a model draws from torch's global generator; a cache miss must not shift
+    # the seeded initialisation of the model that is built next (same seed, same run).
+    with torch.random.fork_rng(devices=[]):
+        clip = build_clip(model_name, pretrained, model_cfg, quick_gelu).to(device)
     embeddings = encode_texts(clip, build_tokenizer(model_name, model_cfg), texts, templates)
     del clip  # the text tower is not kept around after this one use
     if path is not None:

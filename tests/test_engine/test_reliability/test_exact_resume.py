@@ -1,12 +1,10 @@
 """ExactResumeHook: an interrupted + resumed run ends with the uninterrupted run's weights."""
 import os.path as osp
 
-import pytest
 import torch
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from mmseg_semivl.engine.hooks import ExactResumeHook
 
 
 class _Interrupt(Exception):
@@ -41,30 +39,30 @@ def _weights(runner):
 
 
 def test_interrupted_and_resumed_run_matches_uninterrupted(tmp_path, tiny_run_cfg):
-    reference = _weights(_train(tiny_run_cfg(tmp_path / 'ref', max_iters=6, ckpt_interval=3)))
+    reference = _weights(_train(tiny_run_cfg(tmp_path / 'ref', max_iters=4, ckpt_interval=2)))
 
     work_dir = tmp_path / 'killed'
-    # Killed in iteration 5, after the checkpoint of iteration 3 (and 4's weights update).
-    _train(tiny_run_cfg(work_dir, max_iters=6, ckpt_interval=3), kill_at=5)
-    assert open(work_dir / 'last_checkpoint').read().endswith('iter_3.pth')
-    ckpt = torch.load(work_dir / 'iter_3.pth', map_location='cpu')
-    assert ckpt['random_state']['iter'] == 3 and ckpt['random_state']['world_size'] == 1
+    # Killed in iteration 3, after the checkpoint of iteration 2 (and 3's weight update).
+    _train(tiny_run_cfg(work_dir, max_iters=4, ckpt_interval=2), kill_at=3)
+    assert open(work_dir / 'last_checkpoint').read().endswith('iter_2.pth')
+    ckpt = torch.load(work_dir / 'iter_2.pth', map_location='cpu')
+    assert ckpt['random_state']['iter'] == 2 and ckpt['random_state']['world_size'] == 1
 
-    resumed = _train(tiny_run_cfg(work_dir, max_iters=6, ckpt_interval=3, resume=True))
-    assert resumed.iter == 6
+    resumed = _train(tiny_run_cfg(work_dir, max_iters=4, ckpt_interval=2, resume=True))
+    assert resumed.iter == 4
     weights = _weights(resumed)
     assert weights.keys() == reference.keys()
     moved = max((reference[k] - ckpt['state_dict'][k]).abs().max().item()
                 for k in ckpt['state_dict'])
-    assert moved > 1e-4  # iterations 4-6 did change the weights
+    assert moved > 1e-4  # iterations 3-4 did change the weights
     for key, value in reference.items():
         torch.testing.assert_close(weights[key], value, rtol=0, atol=1e-6, msg=key)
 
 
 def test_checkpoints_without_random_state_still_resume(tmp_path, tiny_run_cfg):
-    cfg = tiny_run_cfg(tmp_path, max_iters=2, ckpt_interval=2)
+    cfg = tiny_run_cfg(tmp_path, max_iters=1, ckpt_interval=1)
     cfg.custom_hooks = []  # an older run, saved without the hook
     _train(cfg)
-    assert 'random_state' not in torch.load(tmp_path / 'iter_2.pth', map_location='cpu')
-    resumed = _train(tiny_run_cfg(tmp_path, max_iters=3, ckpt_interval=3, resume=True))
-    assert resumed.iter == 3 and osp.isfile(tmp_path / 'iter_3.pth')
+    assert 'random_state' not in torch.load(tmp_path / 'iter_1.pth', map_location='cpu')
+    resumed = _train(tiny_run_cfg(tmp_path, max_iters=2, ckpt_interval=2, resume=True))
+    assert resumed.iter == 2 and osp.isfile(tmp_path / 'iter_2.pth')

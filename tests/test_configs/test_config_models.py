@@ -1,0 +1,102 @@
+"""Every config under configs/ loads and builds its model (with a tiny CLIP)."""
+import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
+
+import pytest
+import torch
+from config_helpers import CONFIG_ROOT, LEAF_CONFIGS, load_config, tinify_model
+from mmseg.registry import MODELS
+
+from mmseg_semivl.models.decode_heads import DECODER_ABLATIONS
+
+#: Expected model of each ablation row: (backbone finetune, head type, guidance
+#: (class_definitions, aggregation) or None, decoder ablation of DECODER_ABLATIONS).
+FULL_DECODER = 'VL S. + Up + Spatial + Semantic'
+ABLATIONS = {
+    'table6_row1_unimatch_imagenet': ('full', 'DeepLabV3PlusViTHead', None, None),
+    'table6_row2_vl_pretraining': ('full', 'DeepLabV3PlusViTHead', None, None),
+    'table6_row3_sft': ('spatial', 'DeepLabV3PlusViTHead', None, None),
+    'table6_row4_lang_dec': ('spatial', 'LanguageGuidedHead', None, FULL_DECODER),
+    'table6_row5_clip_guidance': ('spatial', 'LanguageGuidedHead', ('voc_names', 'max'),
+                                  FULL_DECODER),
+    'table6_row6_cls_def': ('spatial', 'LanguageGuidedHead', ('voc', 'max'), FULL_DECODER),
+    'table7_row1_frozen': ('frozen', 'DeepLabV3PlusViTHead', None, None),
+    'table7_row2_prompt': ('prompt', 'DeepLabV3PlusViTHead', None, None),
+    'table7_row3_lora': ('lora', 'DeepLabV3PlusViTHead', None, None),
+    'table7_row4_full': ('full', 'DeepLabV3PlusViTHead', None, None),
+    'table7_row5_spatial': ('spatial', 'DeepLabV3PlusViTHead', None, None),
+    'table8_row1_joint_reasoning': ('spatial', 'LanguageGuidedHead', None, 'Joint Reasoning'),
+    'table8_row2_vl_similarity': ('spatial', 'LanguageGuidedHead', None, 'VL Similarity'),
+    'table8_row3_up': ('spatial', 'LanguageGuidedHead', None, 'VL S. + Up'),
+    'table8_row4_up_spatial': ('spatial', 'LanguageGuidedHead', None, 'VL S. + Up + Spatial'),
+    'table8_row5_full_decoder': ('spatial', 'LanguageGuidedHead', None, FULL_DECODER),
+    'table9_row2_gpt_concepts': ('spatial', 'LanguageGuidedHead', ('voc_gpt', 'max'),
+                                 FULL_DECODER),
+    'table9_row3_class_name': ('spatial', 'LanguageGuidedHead', ('voc_names', 'max'),
+                               FULL_DECODER),
+    'table9_row4_guidelines_text': ('spatial', 'LanguageGuidedHead',
+                                    ('voc_guidelines', 'max'), FULL_DECODER),
+    'table9_row5_guidelines_avg': ('spatial', 'LanguageGuidedHead', ('voc', 'mean'),
+                                   FULL_DECODER),
+    'table9_row6_guidelines_max': ('spatial', 'LanguageGuidedHead', ('voc', 'max'),
+                                   FULL_DECODER),
+}
+#: Backbone lr multipliers of the ablations (VOC, paper and reference experiments.py).
+ABLATION_BACKBONE_LR = dict(full=0.001, spatial=0.01, frozen=0.01, prompt=10.0, lora=1.0)
+_HEAD_SWITCHES = ('spatial_reasoning', 'semantic_reasoning', 'upsampling', 'joint_reasoning')
+
+
+def _rel(path):
+    return str(path.relative_to(CONFIG_ROOT))
+
+
+def test_every_ablation_has_expectations():
+    ablations = {p.stem for p in LEAF_CONFIGS if p.parent.name == 'ablations'}
+    assert ablations == set(ABLATIONS)
+
+
+@pytest.mark.parametrize('path', [p for p in LEAF_CONFIGS if p.parent.name == 'ablations'],
+                         ids=lambda p: p.stem)
+def test_ablation_rows(path):
+    cfg = load_config(path)
+    finetune, head, guidance, decoder = ABLATIONS[path.stem]
+    model = cfg.model
+    assert model.backbone.finetune == finetune
+    assert model.decode_head.type == head
+    assert (None if model.guidance is None else
+            (model.guidance.class_definitions, model.guidance.aggregation)) == guidance
+    if decoder is not None:
+        switches = {k: v for k, v in model.decode_head.items() if k in _HEAD_SWITCHES}
+        defaults = dict(spatial_reasoning=True, semantic_reasoning=True, upsampling=True,
+                        joint_reasoning=False)
+        assert {**defaults, **switches} == {**defaults, **DECODER_ABLATIONS[decoder]}
+    backbone_lr = cfg.optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mult
+    assert backbone_lr == ABLATION_BACKBONE_LR[finetune]
+    # All on VOC with 92 labels.
+    assert cfg.train_dataloader.dataset.datasets[0].ann_file == 'pascal/92/labeled.txt'
+
+
+_built = {}
+
+
+@pytest.mark.parametrize('path', LEAF_CONFIGS, ids=_rel)
+def test_builds_tiny_model(path, tiny_clip_checkpoint):
+    cfg = load_config(path)
+    model_cfg = tinify_model(cfg, tiny_clip_checkpoint)
+    # Splits of a family share their model: build each distinct model once.
+    key = repr(model_cfg.to_dict())
+    if key not in _built:
+        _built[key] = MODELS.build(model_cfg)
+    model = _built[key]
+    num_classes = load_config(path).model.decode_head.num_classes
+    assert model.decode_head.num_classes == num_classes
+    if model.guidance is not None:
+        assert model.guidance.num_classes == num_classes
+    trainable = sum(p.numel() for p in model.backbone.parameters() if p.requires_grad)
+    if model.backbone.finetune == 'frozen':
+        assert trainable == 0
+    else:
+        assert 0 < trainable < sum(p.numel() for p in model.backbone.parameters()) or (
+            model.backbone.finetune == 'full')
+    with torch.no_grad():
+        logits = model.eval()._forward(torch.zeros(1, 3, 64, 64))
+    assert logits.shape == (1, num_classes, 16, 16)

@@ -1,0 +1,139 @@
+"""Bad input is caught with one clear message naming the file, key or value at fault."""
+from types import SimpleNamespace
+
+import cv2
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+from mmseg.registry import TRANSFORMS
+
+from mmseg_semivl.datasets.transforms.checks import (BadInputError, check_class_definitions,
+                                                     check_crop_size)
+from mmseg_semivl.engine.hooks import CheckpointCompatibilityHook, SetupCheckHook
+from mmseg_semivl.engine.runner.checkpoint_compat import IncompatibleCheckpointError
+
+
+@pytest.fixture
+def images(tmp_path):
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (32, 48, 3), dtype=np.uint8)
+    good = str(tmp_path / 'good.jpg')
+    cv2.imwrite(good, image)
+    data = open(good, 'rb').read()
+    truncated = tmp_path / 'truncated.jpg'
+    truncated.write_bytes(data[:len(data) // 2])
+    garbage = tmp_path / 'garbage.png'
+    garbage.write_bytes(b'not an image at all')
+    return dict(good=good, truncated=str(truncated), garbage=str(garbage), image=image)
+
+
+@pytest.mark.parametrize('name', ['truncated', 'garbage'])
+def test_safe_loader_names_the_unreadable_file(images, name):
+    load = TRANSFORMS.build(dict(type='SafeLoadImageFromFile'))
+    assert load(dict(img_path=images['good']))['img'].shape == (32, 48, 3)
+    with pytest.raises(BadInputError, match=rf'unreadable image .*{name}\.(jpg|png)'):
+        load(dict(img_path=images[name]))
+
+
+def test_safe_loader_skip_mode_returns_none_and_counts(images):
+    load = TRANSFORMS.build(dict(type='SafeLoadImageFromFile', on_error='skip'))
+    assert load(dict(img_path=images['truncated'])) is None
+    assert load(dict(img_path=images['garbage'])) is None
+    assert load(dict(img_path=images['good'])) is not None
+    assert load.num_skipped == 2
+
+
+def test_skipped_sample_is_replaced_deterministically(images, tmp_path):
+    """MMEngine's dataset redraws another index with the seeded NumPy generator."""
+    from mmengine.dataset import BaseDataset
+
+    class Images(BaseDataset):
+        def load_data_list(self):
+            return [dict(img_path=images[k]) for k in ('good', 'truncated', 'good')]
+
+    def draw():
+        np.random.seed(0)
+        dataset = Images(pipeline=[dict(type='SafeLoadImageFromFile', on_error='skip')],
+                         serialize_data=False)
+        return dataset[1]['img_path'], dataset.pipeline.transforms[0].num_skipped
+
+    assert draw() == draw() == (images['good'], 1)
+
+
+def test_label_values_outside_classes_name_file_and_values():
+    check = TRANSFORMS.build(dict(type='CheckLabelValues', num_classes=3))
+    ok = dict(gt_seg_map=np.array([[0, 2], [255, 1]], np.uint8), seg_map_path='a.png')
+    assert check(ok) is ok
+    bad = dict(gt_seg_map=np.array([[0, 3], [7, 255]], np.uint8), seg_map_path='labels/b.png')
+    with pytest.raises(BadInputError, match=r'labels/b\.png has values \[3, 7\] outside the '
+                       r'classes 0\.\.2 and the ignore index 255'):
+        check(bad)
+    skip = TRANSFORMS.build(dict(type='CheckLabelValues', num_classes=3, on_error='skip'))
+    assert skip(bad) is None and skip.num_skipped == 1
+    assert check(dict(img=np.zeros((2, 2)))) is not None  # unlabeled samples pass
+
+
+def test_class_definitions_mismatch_names_both_sides():
+    check_class_definitions(['a', 'b'], ('a', 'b'))
+    with pytest.raises(BadInputError,
+                       match=r"only in voc\.yaml: \['cat'\]; only in VOC: \['dog'\]"):
+        check_class_definitions(['a', 'cat'], ['a', 'dog'], 'voc.yaml', 'VOC')
+    with pytest.raises(BadInputError, match=r"index 0 is 'b' in x but 'a' in y"):
+        check_class_definitions(['b', 'a'], ['a', 'b'], 'x', 'y')
+    with pytest.raises(BadInputError, match='2 classes in x, 3 in y'):
+        check_class_definitions(['a', 'b'], ['a', 'b', 'c'], 'x', 'y')
+
+
+def test_crop_size_check():
+    check_crop_size((512, 512), 16)
+    with pytest.raises(BadInputError, match='crop width 500 px is not a multiple of the patch '
+                       'size 16; use 496 or 512'):
+        check_crop_size((512, 500), 16)
+    with pytest.raises(BadInputError, match='crop height 16 px is below 2 patches'):
+        check_crop_size((16, 64), 16)
+
+
+def _runner(model, classes):
+    dataset = SimpleNamespace(metainfo=dict(classes=classes))
+    return SimpleNamespace(model=model, train_dataloader=SimpleNamespace(dataset=dataset))
+
+
+def test_setup_check_hook_compares_dataset_and_model():
+    model = nn.Module()
+    model.decode_head = SimpleNamespace(num_classes=21)
+    model.guidance = SimpleNamespace(class_names=['background', 'cat'])
+    model.backbone = SimpleNamespace(patch_size=16)
+    model.data_preprocessor = SimpleNamespace(size=(64, 64))
+    with pytest.raises(BadInputError, match=r'decode_head.num_classes=21 but the training '
+                       r'dataset \(SimpleNamespace\) has 2 classes'):
+        SetupCheckHook().before_train(_runner(model, ['background', 'dog']))
+    model.decode_head.num_classes = 2
+    with pytest.raises(BadInputError, match=r"only in the guidance class definitions: \['cat'\]"):
+        SetupCheckHook().before_train(_runner(model, ['background', 'dog']))
+    SetupCheckHook().before_train(_runner(model, ['background', 'cat']))
+    voc = SetupCheckHook(class_definitions='voc')
+    with pytest.raises(BadInputError, match="class definitions 'voc'.*21 classes"):
+        voc.before_train(_runner(model, ['background', 'cat']))
+    model.data_preprocessor.size = (64, 72)
+    with pytest.raises(BadInputError, match='crop width 72'):
+        SetupCheckHook().before_train(_runner(model, ['background', 'cat']))
+
+
+def test_incompatible_checkpoint_names_file_and_keys():
+    model = nn.Sequential(nn.Conv2d(3, 8, 1), nn.Conv2d(8, 21, 1))
+    other = nn.Sequential(nn.Conv2d(3, 8, 1), nn.Conv2d(8, 19, 1), nn.ReLU())
+    state = {f'module.{k}': v for k, v in other.state_dict().items()}
+    state['extra.weight'] = torch.zeros(1)
+    runner = SimpleNamespace(model=model, _load_from='work/cityscapes.pth', _resume=False)
+    hook = CheckpointCompatibilityHook()
+    with pytest.raises(IncompatibleCheckpointError) as info:
+        hook.after_load_checkpoint(runner, dict(state_dict=state))
+    message = str(info.value)
+    assert 'checkpoint work/cityscapes.pth' in message
+    assert '1.weight: (19, 8, 1, 1) in the file, (21, 8, 1, 1) in the model' in message
+    assert 'not in the model: extra.weight' in message
+    # Deliberate fine-tuning to another class count: the classifier may differ.
+    CheckpointCompatibilityHook(ignore_keys=[r'^1\.', '^extra']).after_load_checkpoint(
+        runner, dict(state_dict=state))
+    hook.after_load_checkpoint(runner, dict(state_dict=model.state_dict()))

@@ -1,0 +1,74 @@
+"""tools/benchmark_train.py on the tiny demo config, CPU, synthetic batches."""
+import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from mmseg_semivl.utils import STEP_PARTS
+
+ROOT = Path(__file__).resolve().parents[2]
+spec = importlib.util.spec_from_file_location('tool_benchmark_train',
+                                              ROOT / 'tools' / 'benchmark_train.py')
+benchmark_train = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(benchmark_train)
+
+# The demo's tiny random CLIP at 64 px, 1 labeled + 1 unlabeled image per step.
+TINY_ARGS = [
+    str(ROOT / 'configs/demo/semivl_tiny_demo.py'), '--synthetic', '--device', 'cpu',
+    '--batch-size', '2', '--cfg-options', 'model.data_preprocessor.size=(64,64)',
+    'model.backbone.img_size=64', 'model.guidance.img_size=64'
+]
+
+
+@pytest.fixture(scope='module')
+def timed(tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp('bench') / 'bench.json'
+    benchmark_train.main([*TINY_ARGS[:1], '--iters', '2', '--warmup', '1', '--json', str(out),
+                          *TINY_ARGS[1:]])
+    return json.loads(out.read_text())
+
+
+def test_timing_memory_and_throughput_are_reported(timed):
+    assert (timed['num_labeled'], timed['num_unlabeled'], timed['num_classes']) == (1, 1, 21)
+    assert timed['sec_per_iter'] > 0
+    assert timed['images_per_sec'] == pytest.approx(2 / timed['sec_per_iter'])
+    assert timed['peak_memory_mb'] > 0 and timed['memory_kind'] == 'cpu_max_rss'
+    assert timed['tflops_per_sec'] == pytest.approx(
+        timed['flops_per_step'] / timed['sec_per_iter'] / 1e12)
+    assert sum(timed['time_shares'].values()) == pytest.approx(1.0)
+    assert set(timed['time_parts']) == set(STEP_PARTS)
+
+
+def test_flop_parts_cover_the_step(timed):
+    parts = timed['flop_parts']
+    assert tuple(parts) == STEP_PARTS
+    assert sum(timed['flop_shares'].values()) == pytest.approx(1.0)
+    for part in ('guidance', 'labeled_weak_forward', 'strong_forward', 'backward'):
+        assert parts[part] > 0, part
+    # Matmuls/convs only: the losses, CutMix and the optimizer add nothing.
+    assert parts['data_preprocessor'] == parts['optimizer_step'] == parts['other'] == 0
+    assert sum(parts.values()) == timed['flops_per_step']
+    assert timed['flops_per_pair'] == timed['flops_per_step']  # one pair per step
+    # Pass 1 (labeled + weak, and the perturbed weak decode) and pass 2 (two strong
+    # views) encode the same number of images; pass 1 decodes one more.
+    components = timed['flops_by_component']
+    assert components['encoder_forward'] + components['decoder_forward'] == (
+        parts['labeled_weak_forward'] + parts['strong_forward'])
+    assert components['guidance_forward'] == parts['guidance']
+    assert parts['labeled_weak_forward'] > parts['strong_forward']
+
+
+def test_fake_tensor_count_equals_the_real_step(timed, tmp_path):
+    out = tmp_path / 'flops.json'
+    benchmark_train.main([*TINY_ARGS[:1], '--flops-only', '--json', str(out), *TINY_ARGS[1:]])
+    counted = json.loads(out.read_text())
+    assert 'sec_per_iter' not in counted
+    assert counted['flop_parts'] == timed['flop_parts']
+
+
+def test_amp_needs_a_gpu():
+    with pytest.raises(ValueError, match='--amp needs a GPU'):
+        benchmark_train.main([*TINY_ARGS[:1], '--amp', *TINY_ARGS[1:]])
