@@ -18,10 +18,13 @@ log_processor = dict(
     custom_cfg=[dict(data_src='skipped_steps', method_name='max', window_size='global')])
 # Exact resume (RNG states in checkpoints), strict checkpoint compatibility, and the
 # class/crop consistency checks before training (docs/reliability.md).
+# Every `interval` iterations, vis/iter_N.png shows image | ground truth | prediction |
+# pseudo-label | dense CLIP guidance for a few fixed unlabeled images.
 custom_hooks = [
     dict(type='ExactResumeHook'),
     dict(type='CheckpointCompatibilityHook'),
     dict(type='SetupCheckHook'),
+    dict(type='SemiVLVisualizationHook', interval=2000, num_images=4),
 ]
 log_level = 'INFO'
 load_from = None

@@ -37,14 +37,14 @@ geometric = [
     dict(type='RandomFlip', prob=0.5),
 ]
 labeled_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='SafeLoadImageFromFile'),  # names the file it cannot read
     dict(type='LoadAnnotations'),
     *geometric,
     dict(type='PadToSize', size=crop_size),
     dict(type='PackSemiInputs', branch='labeled'),
 ]
 unlabeled_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='SafeLoadImageFromFile'),  # names the file it cannot read
     dict(type='LoadOptionalAnnotations'),
     dict(type='AddValidMask'),
     *geometric,
@@ -54,7 +54,7 @@ unlabeled_pipeline = [
     dict(type='PackSemiInputs', branch='unlabeled'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='SafeLoadImageFromFile'),  # names the file it cannot read
     dict(type='Resize', scale=(256, 128), keep_ratio=True),
     dict(type='LoadAnnotations'),
     dict(type='PackSegInputs'),

@@ -27,14 +27,14 @@ geometric = [
     dict(type='RandomFlip', prob=0.5),
 ]
 labeled_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='SafeLoadImageFromFile'),  # names the file it cannot read
     dict(type='LoadAnnotations'),
     *geometric,
     dict(type='PadToSize', size=crop_size),
     dict(type='PackSemiInputs', branch='labeled'),
 ]
 unlabeled_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='SafeLoadImageFromFile'),  # names the file it cannot read
     dict(type='LoadOptionalAnnotations'),  # ground truth, when present, is only logged
     dict(type='AddValidMask'),
     *geometric,
@@ -44,7 +44,7 @@ unlabeled_pipeline = [
     dict(type='PackSemiInputs', branch='unlabeled'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='SafeLoadImageFromFile'),  # names the file it cannot read
     dict(type='Resize', scale=scale, keep_ratio=True),  # short side 512, as the reference
     dict(type='LoadAnnotations'),
     dict(type='PackSegInputs'),
