@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from typing import Dict, Optional, Sequence
 
 import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
+from mmseg_semivl.utils.cli import run_tool  # noqa: E402
 from mmseg_semivl.datasets.split_files import available_splits, get_split_file
 from mmseg_semivl.datasets.split_io import read_split_list, scan_image_label_pairs
 
@@ -98,7 +98,4 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 if __name__ == '__main__':
-    try:
-        sys.exit(main())
-    except (FileNotFoundError, ValueError) as error:
-        sys.exit(f'error: {error}')
+    run_tool(main)

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from multiprocessing import Pool
 from typing import List, Optional, Sequence
 
 import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
+from mmseg_semivl.utils.cli import run_tool  # noqa: E402
 import cv2
 import numpy as np
 
@@ -116,7 +116,4 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 if __name__ == '__main__':
-    try:
-        sys.exit(main())
-    except (FileNotFoundError, ValueError) as error:
-        sys.exit(f'error: {error}')
+    run_tool(main)

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from typing import Callable, Dict, Optional, Sequence
 
 import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
+from mmseg_semivl.utils.cli import run_tool  # noqa: E402
 import cv2
 import numpy as np
 
@@ -145,7 +145,4 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 if __name__ == '__main__':
-    try:
-        sys.exit(main())
-    except (FileNotFoundError, ValueError, ImportError) as error:
-        sys.exit(f'error: {error}')
+    run_tool(main)

@@ -33,11 +33,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 from typing import List, Optional, Sequence
 
 import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
+from mmseg_semivl.utils.cli import run_tool  # noqa: E402
 import cv2
 import numpy as np
 from PIL import Image
@@ -191,7 +191,4 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 if __name__ == '__main__':
-    try:
-        sys.exit(main())
-    except (FileNotFoundError, ValueError, ImportError) as error:
-        sys.exit(f'error: {error}')
+    run_tool(main)
