@@ -41,7 +41,8 @@ unlabeled_pipeline = [
     dict(type='PackSemiInputs', branch='unlabeled'),
 ]
 test_pipeline = [
-    dict(type='SafeLoadImageFromFile'),  # names the file it cannot read
+    # MMSeg's inference_model / MMSegInferencer look for this exact name.
+    dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
     dict(type='PackSegInputs'),
 ]

@@ -44,7 +44,8 @@ unlabeled_pipeline = [
     dict(type='PackSemiInputs', branch='unlabeled'),
 ]
 test_pipeline = [
-    dict(type='SafeLoadImageFromFile'),  # names the file it cannot read
+    # MMSeg's inference_model / MMSegInferencer look for this exact name.
+    dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=scale, keep_ratio=True),  # short side 512, as the reference
     dict(type='LoadAnnotations'),
     dict(type='PackSegInputs'),
