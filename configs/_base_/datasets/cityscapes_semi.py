@@ -7,6 +7,7 @@
 # the backbone resizes its positional embedding on the fly to the 51 x 51 token grid,
 # as the reference does. The shipped lists are named by the labeled fraction:
 # cityscapes/1_30 = 100, 1_16 = 186, 1_8 = 372, 1_4 = 744, 1_2 = 1488 images.
+_base_ = ['./voc_semi.py']
 dataset_type = 'CityscapesSplitDataset'
 data_root = 'data/cityscapes'
 num_classes = 19
@@ -50,19 +51,9 @@ labeled_dataset = dict(
     type=dataset_type, data_root=data_root, ann_file=labeled_list, pipeline=labeled_pipeline)
 unlabeled_dataset = dict(
     type=dataset_type, data_root=data_root, ann_file=unlabeled_list, pipeline=unlabeled_pipeline)
-train_dataloader = dict(
-    batch_size=samples_per_gpu,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='MultiSourceSampler', batch_size=samples_per_gpu, source_ratio=(1, 1)),
-    dataset=dict(type='ConcatDataset', datasets=[labeled_dataset, unlabeled_dataset]))
+# Loader settings (batch, workers, MultiSourceSampler, evaluator) are VOC's.
+train_dataloader = dict(dataset=dict(datasets=[labeled_dataset, unlabeled_dataset]))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, data_root=data_root, ann_file=val_list,
                  pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
-test_evaluator = val_evaluator

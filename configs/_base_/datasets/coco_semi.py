@@ -7,6 +7,7 @@
 # with the same 512 / 426 sliding window as VOC but without the short-side-512 resize).
 # The shipped lists are named by the labeled fraction: coco/1_512 = 232, 1_256 = 463,
 # 1_128 = 925, 1_64 = 1849, 1_32 = 3697 images.
+_base_ = ['./voc_semi.py']
 dataset_type = 'COCOSplitDataset'
 data_root = 'data/coco'
 num_classes = 81
@@ -50,19 +51,9 @@ labeled_dataset = dict(
     type=dataset_type, data_root=data_root, ann_file=labeled_list, pipeline=labeled_pipeline)
 unlabeled_dataset = dict(
     type=dataset_type, data_root=data_root, ann_file=unlabeled_list, pipeline=unlabeled_pipeline)
-train_dataloader = dict(
-    batch_size=samples_per_gpu,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='MultiSourceSampler', batch_size=samples_per_gpu, source_ratio=(1, 1)),
-    dataset=dict(type='ConcatDataset', datasets=[labeled_dataset, unlabeled_dataset]))
+# Loader settings (batch, workers, MultiSourceSampler, evaluator) are VOC's.
+train_dataloader = dict(dataset=dict(datasets=[labeled_dataset, unlabeled_dataset]))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, data_root=data_root, ann_file=val_list,
                  pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
-test_evaluator = val_evaluator
