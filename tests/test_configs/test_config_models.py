@@ -4,6 +4,7 @@ import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 import pytest
 import torch
 from config_helpers import CONFIG_ROOT, LEAF_CONFIGS, load_config, tinify_model
+from mmengine.registry import DefaultScope
 from mmseg.registry import MODELS
 
 from mmseg_semivl.models.decode_heads import DECODER_ABLATIONS
@@ -85,7 +86,9 @@ def test_builds_tiny_model(path, tiny_clip_checkpoint):
     # Splits of a family share their model: build each distinct model once.
     key = repr(model_cfg.to_dict())
     if key not in _built:
-        _built[key] = MODELS.build(model_cfg)
+        # As the Runner does: nested configs (data preprocessor, losses) resolve in mmseg.
+        with DefaultScope.overwrite_default_scope(cfg.default_scope):
+            _built[key] = MODELS.build(model_cfg)
     model = _built[key]
     num_classes = load_config(path).model.decode_head.num_classes
     assert model.decode_head.num_classes == num_classes
