@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
+from mmengine.registry import DefaultScope
 from mmseg.registry import TRANSFORMS
 
 from mmseg_semivl.datasets.transforms.checks import (BadInputError, check_class_definitions,
@@ -54,8 +55,9 @@ def test_skipped_sample_is_replaced_deterministically(images, tmp_path):
 
     def draw():
         np.random.seed(0)
-        dataset = Images(pipeline=[dict(type='SafeLoadImageFromFile', on_error='skip')],
-                         serialize_data=False)
+        with DefaultScope.overwrite_default_scope('mmseg'):  # as inside a Runner
+            dataset = Images(pipeline=[dict(type='SafeLoadImageFromFile', on_error='skip')],
+                             serialize_data=False)
         return dataset[1]['img_path'], dataset.pipeline.transforms[0].num_skipped
 
     assert draw() == draw() == (images['good'], 1)
