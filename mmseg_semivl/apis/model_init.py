@@ -10,7 +10,9 @@ from mmengine.config import Config
 from mmengine.runner import CheckpointLoader
 from mmseg.apis import init_model
 from mmseg.models import BaseSegmentor
+from mmseg.registry import MODELS
 
+from ..models.backbones import CLIPVisionTransformer
 from ..models.backbones.open_clip_builder import resolve_model_cfg
 
 TEXT_EMBEDDINGS_KEY = 'decode_head.text_embeddings'
@@ -58,7 +60,11 @@ def inference_config(config: Config, checkpoint: Optional[str] = None) -> Config
     model = cfg.model
     model.pop('guidance', None)
     backbone = model.get('backbone', {})
-    if backbone.get('type') == 'CLIPVisionTransformer' and backbone.get('pretrained'):
+    backbone_cls = MODELS.get(backbone.get('type', ''))
+    is_clip = isinstance(backbone_cls, type) and issubclass(backbone_cls, CLIPVisionTransformer)
+    if is_clip and isinstance(backbone.get('conv_stem'), dict):
+        backbone['conv_stem']['init_cfg'] = None  # the checkpoint holds the stem too
+    if is_clip and backbone.get('pretrained'):
         if backbone.get('quick_gelu') is None:
             arch = resolve_model_cfg(backbone.get('model_name', 'ViT-B-16'),
                                      backbone.get('model_cfg'), backbone['pretrained'])

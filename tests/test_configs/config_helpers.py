@@ -15,6 +15,9 @@ from mmengine.config import Config, ConfigDict
 
 from mmseg_semivl.models.backbones import TINY_CLIP_CFG
 
+#: Output channels of the narrowed conv stem of ``CLIPWithConvSkip`` (base 8 x 4).
+TINY_CONV_SKIP_CHANNELS = 32
+
 CONFIG_ROOT = Path(__file__).resolve().parents[2] / 'configs'
 
 #: Every runnable config (the `_base_` files are only fragments).
@@ -96,8 +99,14 @@ def tinify_model(cfg: Config, checkpoint: str, crop: int = 64) -> ConfigDict:
             if 'skip_blocks' in node:
                 # Same number of skips, at blocks that exist in the 3-block tower.
                 node['skip_blocks'] = tuple(range(len(node['skip_blocks'])))[:num_layers]
+        if node.get('type') == 'CLIPWithConvSkip':
+            # Narrow conv stem (32 channels at 1/4), random init (no download), BN on one CPU.
+            node['conv_stem'].update(stem_channels=16, base_channels=8, init_cfg=None,
+                                     norm_cfg=dict(type='BN', requires_grad=True))
         if node.get('type') == 'LanguageGuidedHead':
             node['in_channels'] = (width, ) * (len(node.get('in_index', (0, 1, 2))))
+            if cfg.model.backbone.get('type') == 'CLIPWithConvSkip':
+                node['in_channels'] = (TINY_CONV_SKIP_CHANNELS, ) + node['in_channels'][1:]
             node['text_channels'] = embed_dim
             # A quarter of the widths: the per-class decoder dominates a CPU step on
             # 81 or 150 classes; the structure (and the ablation switches) stays.

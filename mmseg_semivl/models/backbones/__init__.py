@@ -1,4 +1,5 @@
 from .clip_configs import TINY_CLIP_CFG
+from .clip_conv_skip import CLIPWithConvSkip
 from .clip_vit import CLIPVisionTransformer
 from .finetune import FINETUNE_MODES, POS_EMBED_TRAINED_BY_DEFAULT
 from .lora import LoRAAttention
@@ -8,7 +9,7 @@ from .pos_embed import resize_pos_embed
 from .prompt_tuning import DeepPrompts
 
 __all__ = [
-    'CLIPVisionTransformer', 'TINY_CLIP_CFG', 'FINETUNE_MODES', 'POS_EMBED_TRAINED_BY_DEFAULT',
-    'LoRAAttention', 'DeepPrompts', 'build_clip', 'build_tokenizer', 'list_vit_models',
+    'CLIPVisionTransformer', 'CLIPWithConvSkip', 'TINY_CLIP_CFG', 'FINETUNE_MODES',
+    'POS_EMBED_TRAINED_BY_DEFAULT', 'LoRAAttention', 'DeepPrompts', 'build_clip', 'build_tokenizer', 'list_vit_models',
     'load_clip_checkpoint', 'weights_fingerprint', 'resize_pos_embed'
 ]

@@ -69,3 +69,54 @@ def test_bad_arguments():
         ConfidenceMaskedCrossEntropy(normalizer='mean')
     with pytest.raises(ValueError, match='threshold'):
         ConfidenceMaskedCrossEntropy(threshold=1.5)
+
+
+def make_two_image_case():
+    # Two images, 2 classes, 1 x 2 pixels each; image 1's second pixel is padding.
+    logits = torch.tensor([[[[2.0, 0.0]], [[0.0, 1.0]]],
+                           [[[1.0, 3.0]], [[0.0, 0.0]]]])  # (2, 2, 1, 2)
+    target = torch.tensor([[[0, 1]], [[1, 0]]])
+    conf = torch.tensor([[[0.9, 0.5]], [[0.96, 0.1]]])
+    valid = torch.tensor([[[True, True]], [[True, False]]])
+    return logits, target, conf, valid
+
+
+def test_pixelavg_weights_each_image_by_its_mean_valid_confidence():
+    logits, target, conf, valid = make_two_image_case()
+    loss = ConfidenceMaskedCrossEntropy(threshold=0.95, conf_mode='pixelavg')(
+        logits, target, conf, valid)
+    # Image 0: mean confidence (0.9 + 0.5) / 2 = 0.7 on both pixels, no threshold.
+    # Image 1: only its valid pixel counts, in the CE sum and in the mean (0.96).
+    # Denominator: the 3 valid pixels of the batch.
+    expected = (0.7 * (ce(2.0, 0.0) + ce(1.0, 0.0)) + 0.96 * ce(0.0, 1.0)) / 3
+    assert loss.item() == pytest.approx(expected, rel=1e-6)
+
+
+def test_pixelratio_weights_each_image_by_its_confident_fraction():
+    logits, target, conf, valid = make_two_image_case()
+    loss = ConfidenceMaskedCrossEntropy(threshold=0.95, conf_mode='pixelratio')(
+        logits, target, conf, valid)
+    # Image 0: no pixel reaches 0.95 -> weight 0; image 1: 1 of 1 valid pixel -> 1.
+    assert loss.item() == pytest.approx(ce(0.0, 1.0) / 3, rel=1e-6)
+
+
+def test_pixelavg_gives_gradient_to_unconfident_pixels_only_where_valid():
+    logits, target, conf, valid = make_two_image_case()
+    logits.requires_grad_(True)
+    conf.requires_grad_(True)
+    ConfidenceMaskedCrossEntropy(conf_mode='pixelavg')(logits, target, conf, valid).backward()
+    assert logits.grad[0, :, 0, 1].abs().sum() > 0  # confidence 0.5 < 0.95, still trained
+    assert logits.grad[1, :, 0, 1].abs().sum() == 0  # padding
+    assert conf.grad is None  # the confidence is a weight, not a target
+
+
+def test_pixelavg_without_valid_pixels_is_zero_not_nan():
+    logits, target, conf, _ = make_two_image_case()
+    loss = ConfidenceMaskedCrossEntropy(conf_mode='pixelavg')(
+        logits, target, conf, torch.zeros_like(target, dtype=torch.bool))
+    assert torch.isfinite(loss) and loss.item() == 0.0
+
+
+def test_bad_conf_mode():
+    with pytest.raises(ValueError, match='conf_mode'):
+        ConfidenceMaskedCrossEntropy(conf_mode='imageavg')
