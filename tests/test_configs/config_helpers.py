@@ -116,9 +116,15 @@ def tinify_model(cfg: Config, checkpoint: str, crop: int = 64) -> ConfigDict:
                 # N x channels enter one ASPP (no sharing across classes).
                 node.update(channels=16, skip_channels=(4, 8), up_channels=(16, 8),
                             gn_channels_per_group=4)
+        if node.get('type') == 'VisionTransformer':
+            # MMSeg's ImageNet ViT (Table 6 row 1): same tiny shape, random init.
+            node.update(img_size=(crop, crop), embed_dims=width, num_layers=num_layers,
+                        num_heads=2, out_indices=(0, num_layers - 1), init_cfg=None)
         if node.get('type') == 'DeepLabV3PlusViTHead':
             # Narrow ASPP (256 channels take most of the build time); BN on one CPU.
-            node.update(in_channels=embed_dim, skip_in_channels=width, channels=32,
+            clip = cfg.model.backbone.get('type') != 'VisionTransformer'
+            node.update(in_channels=embed_dim if clip else width, skip_in_channels=width,
+                        channels=32,
                         c1_in_channels=32, c1_channels=16,
                         norm_cfg=dict(type='BN', requires_grad=True))
 

@@ -61,7 +61,8 @@ def test_ablation_rows(path):
     cfg = load_config(path)
     finetune, head, guidance, decoder = ABLATIONS[path.stem]
     model = cfg.model
-    assert model.backbone.finetune == finetune
+    # MMSeg's ImageNet VisionTransformer (Table 6 row 1) always trains fully.
+    assert model.backbone.get('finetune', 'full') == finetune
     assert model.decode_head.type == head
     assert (None if model.guidance is None else
             (model.guidance.class_definitions, model.guidance.aggregation)) == guidance
@@ -95,11 +96,12 @@ def test_builds_tiny_model(path, tiny_clip_checkpoint):
     if model.guidance is not None:
         assert model.guidance.num_classes == num_classes
     trainable = sum(p.numel() for p in model.backbone.parameters() if p.requires_grad)
-    if model.backbone.finetune == 'frozen':
+    finetune = getattr(model.backbone, 'finetune', 'full')  # MMSeg's ViT trains fully
+    if finetune == 'frozen':
         assert trainable == 0
     else:
         assert 0 < trainable < sum(p.numel() for p in model.backbone.parameters()) or (
-            model.backbone.finetune == 'full')
+            finetune == 'full')
     with torch.no_grad():
         logits = model.eval()._forward(torch.zeros(1, 3, 64, 64))
     assert logits.shape == (1, num_classes, 16, 16)
