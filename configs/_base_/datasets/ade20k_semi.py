@@ -13,9 +13,17 @@ labeled_list = 'ade/1_128/labeled.txt'
 unlabeled_list = 'splits/ade/1_128/unlabeled.txt'
 val_list = 'ade/val.txt'  # 2,000 images
 
+# VOC's labeled pipeline with ADE's label range checked.
+labeled_pipeline = [
+    dict(type='SafeLoadImageFromFile'),  # names the file it cannot read
+    dict(type='LoadAnnotations'),
+    dict(type='CheckLabelValues', num_classes=num_classes),  # names a file with bad labels
+    *_base_.geometric,
+    dict(type='PadToSize', size=_base_.crop_size),
+    dict(type='PackSemiInputs', branch='labeled'),
+]
 labeled_dataset = dict(
-    type=dataset_type, data_root=data_root, ann_file=labeled_list,
-    pipeline=_base_.labeled_pipeline)
+    type=dataset_type, data_root=data_root, ann_file=labeled_list, pipeline=labeled_pipeline)
 unlabeled_dataset = dict(
     type=dataset_type, data_root=data_root, ann_file=unlabeled_list,
     pipeline=_base_.unlabeled_pipeline)
