@@ -37,6 +37,7 @@ from mmseg.registry import MODELS  # noqa: E402
 
 from mmseg_semivl.utils import (FakeExecution, TrainStepBenchmark,  # noqa: E402
                                 device_name, make_synthetic_semi_batch)
+from mmseg_semivl.utils.cli import enable_bf16_amp  # noqa: E402
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -80,9 +81,7 @@ def build_config(args: argparse.Namespace) -> Config:
             raise KeyError(f"the config {args.config} has no '{key}'; add a file that "
                            'defines it (e.g. configs/_base_/schedules/adamw_poly.py)')
     if args.amp:
-        # As tools/train.py --amp: bf16 needs no loss scaling.
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
+        enable_bf16_amp(cfg)  # as tools/train.py --amp
     return cfg
 
 

@@ -14,15 +14,10 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import mmseg_semivl  # noqa: E402,F401  (compat fixes + registration before mmseg)
 from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.logging import print_log  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-
-AMP_WRAPPERS = {
-    'OptimWrapper': 'AmpOptimWrapper',
-    'NonFiniteSkipOptimWrapper': 'NonFiniteSkipAmpOptimWrapper',
-}
+from mmseg_semivl.utils.cli import enable_bf16_amp, load_run_config  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -61,23 +56,9 @@ def parse_args(argv=None):
 
 
 def build_config(args) -> Config:
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = load_run_config(args.config, args.cfg_options, args.work_dir, args.launcher)
     if args.amp:
-        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if optim_wrapper in AMP_WRAPPERS.values():
-            print_log('AMP training is already enabled in your config.', logger='current')
-        else:
-            # Keep the non-finite-loss guard when the config uses it.
-            cfg.optim_wrapper.type = AMP_WRAPPERS.get(optim_wrapper, 'AmpOptimWrapper')
-            # bf16 needs no loss scaling and keeps SemiVL's losses finite.
-            cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
+        enable_bf16_amp(cfg)
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None

@@ -1,6 +1,16 @@
-"""Shared entry-point behaviour of the command-line tools."""
+"""Shared behaviour of the command-line tools."""
+import os.path as osp
 import sys
 from typing import Callable, Optional, Sequence
+
+from mmengine.config import Config
+from mmengine.logging import print_log
+
+#: The AMP twin of each optim wrapper that `--amp` may switch (keeps the non-finite guard).
+AMP_WRAPPERS = {
+    'OptimWrapper': 'AmpOptimWrapper',
+    'NonFiniteSkipOptimWrapper': 'NonFiniteSkipAmpOptimWrapper',
+}
 
 
 def run_tool(main: Callable[[Optional[Sequence[str]]], int]) -> None:
@@ -14,3 +24,34 @@ def run_tool(main: Callable[[Optional[Sequence[str]]], int]) -> None:
         sys.exit(main(None))
     except (FileNotFoundError, ValueError, ImportError) as error:
         sys.exit(f'error: {error}')
+
+
+def load_run_config(config: str,
+                    cfg_options: Optional[dict] = None,
+                    work_dir: Optional[str] = None,
+                    launcher: str = 'none') -> Config:
+    """A config as MMSeg's train/test tools prepare it.
+
+    ``--cfg-options`` are merged, the launcher is set, and the work dir is the given one,
+    the config's own, or ``./work_dirs/<config name>``.
+    """
+    cfg = Config.fromfile(config)
+    cfg.launcher = launcher
+    if cfg_options is not None:
+        cfg.merge_from_dict(cfg_options)
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config))[0])
+    return cfg
+
+
+def enable_bf16_amp(cfg: Config) -> Config:
+    """Switch ``cfg.optim_wrapper`` to its AMP twin with bf16 (no loss scaling needed)."""
+    optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if optim_wrapper in AMP_WRAPPERS.values():
+        print_log('AMP training is already enabled in your config.', logger='current')
+        return cfg
+    cfg.optim_wrapper.type = AMP_WRAPPERS.get(optim_wrapper, 'AmpOptimWrapper')
+    cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
+    return cfg

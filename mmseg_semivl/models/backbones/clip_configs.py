@@ -8,3 +8,8 @@ TINY_CLIP_CFG: Dict[str, Any] = dict(
     vision_cfg=dict(image_size=64, layers=3, width=64, head_width=32, patch_size=16),
     text_cfg=dict(context_length=77, vocab_size=49408, width=64, heads=2, layers=2),
 )
+
+#: CLIP's image normalisation in the 0-255 pixel scale of MMSeg's data pre-processors
+#: (the configs' `data_preprocessor` repeats these numbers, as configs cannot import).
+CLIP_MEAN = (122.771, 116.746, 104.094)
+CLIP_STD = (68.501, 66.632, 70.323)

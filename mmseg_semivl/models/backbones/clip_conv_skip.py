@@ -7,6 +7,7 @@ import torch
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from .clip_configs import CLIP_MEAN, CLIP_STD
 from .clip_vit import CLIPVisionTransformer
 
 #: The reference's Cityscapes conv encoder (``configs/_base_/models/
@@ -24,9 +25,7 @@ RESNET101_V1C_STEM = dict(
     contract_dilation=True,
     init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnet101_v1c'))
 
-#: Normalisations in the 0-255 pixel scale of MMSeg's data pre-processors.
-CLIP_MEAN = (122.771, 116.746, 104.094)
-CLIP_STD = (68.501, 66.632, 70.323)
+#: ImageNet's normalisation (0-255 scale), what the ResNet stem's weights expect.
 IMAGENET_MEAN = (123.675, 116.28, 103.53)
 IMAGENET_STD = (58.395, 57.12, 57.375)
 

@@ -11,12 +11,14 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, OptSampleList, SampleList
 from torch import Tensor
 
+from ..backbones.clip_configs import CLIP_MEAN, CLIP_STD
+
 
 #: CLIP's image normalisation (0-255 RGB), as in configs/_base_/models/semivl_vit-b16.py.
 CLIP_PREPROCESSOR = dict(
     type='SegDataPreProcessor',
-    mean=[122.771, 116.746, 104.094],
-    std=[68.501, 66.632, 70.323],
+    mean=list(CLIP_MEAN),
+    std=list(CLIP_STD),
     bgr_to_rgb=True,
     pad_val=0,
     seg_pad_val=255)
