@@ -7,9 +7,9 @@ Examples::
         --iters 5 --warmup 1 --json work_dirs/bench_tiny.json
     # a full-size config on a GPU, bf16 AMP, 8 labeled + 8 unlabeled images
     python tools/benchmark_train.py CONFIG --synthetic --amp --batch-size 16
-    # FLOPs only, on fake tensors (shapes only, no arithmetic: any machine, seconds)
+    # FLOPs and estimated peak memory on fake tensors (no arithmetic: any machine)
     python tools/benchmark_train.py configs/_base_/models/semivl_vit-b16.py \
-        configs/_base_/schedules/adamw_poly.py --synthetic --flops-only --batch-size 16 \
+        configs/_base_/schedules/adamw_poly.py --synthetic --fake --amp --batch-size 16 \
         --cfg-options model.backbone.pretrained=None model.guidance.pretrained=None \
         model.decode_head.text_embeddings.pretrained=None
 
@@ -36,8 +36,8 @@ from mmengine.runner import Runner  # noqa: E402
 from mmseg.registry import MODELS  # noqa: E402
 
 from mmseg_semivl.utils import (FakeExecution, TrainStepBenchmark,  # noqa: E402
-                                device_name, make_synthetic_semi_batch)
-from mmseg_semivl.utils.cli import enable_bf16_amp  # noqa: E402
+                                device_name, emulate_cuda_amp, make_synthetic_semi_batch)
+from mmseg_semivl.utils.cli import disable_amp, enable_bf16_amp  # noqa: E402
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -46,7 +46,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--iters', type=int, default=10, help='timed iterations')
     parser.add_argument('--warmup', type=int, default=2, help='untimed iterations first')
     parser.add_argument('--amp', action='store_true',
-                        help='bf16 automatic mixed precision (AmpOptimWrapper; GPU only)')
+                        help='bf16 automatic mixed precision (AmpOptimWrapper; GPU only, '
+                        'emulated with --fake)')
     parser.add_argument('--batch-size', type=int,
                         help='samples per step on this device, labeled + unlabeled '
                         '(default: the train dataloader batch size, else 2)')
@@ -54,9 +55,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='random batches of the crop size instead of the dataset')
     parser.add_argument('--device', choices=['auto', 'cpu', 'cuda'], default='auto',
                         help='where to run (auto: cuda if available)')
-    parser.add_argument('--flops-only', action='store_true',
-                        help='count the FLOPs of one step on fake tensors, without '
-                        'computing anything (full-size models on any machine); no timing')
+    parser.add_argument('--fake', '--flops-only', dest='fake', action='store_true',
+                        help='run steps on fake tensors (shapes only, no arithmetic: '
+                        'full-size models on any machine): FLOPs and an estimate of the '
+                        'peak tensor memory, no timing; with --amp the forward runs under '
+                        'CPU autocast casting like CUDA autocast')
     parser.add_argument('--seed', type=int, default=0, help='seed of the synthetic batch')
     parser.add_argument('--log-level', default='WARNING', help='mmengine log level')
     parser.add_argument('--json', metavar='OUT', help='write the numbers to this JSON file')
@@ -66,6 +69,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         action=DictAction,
         help='override some settings in the used config, the key-value pair '
         'in xxx=yyy format will be merged into config file.')
+    parser.set_defaults(amp_dtype='bfloat16')  # --amp's; a config's own AMP may differ
     return parser.parse_args(argv)
 
 
@@ -80,18 +84,28 @@ def build_config(args: argparse.Namespace) -> Config:
         if key not in cfg:
             raise KeyError(f"the config {args.config} has no '{key}'; add a file that "
                            'defines it (e.g. configs/_base_/schedules/adamw_poly.py)')
-    if args.amp:
+    if args.fake:
+        # AmpOptimWrapper needs a GPU: a config's AMP is emulated like --amp.
+        amp_dtype = disable_amp(cfg)
+        if amp_dtype is not None:
+            args.amp, args.amp_dtype = True, amp_dtype
+    elif args.amp:
         enable_bf16_amp(cfg)  # as tools/train.py --amp
     return cfg
 
 
-def resolve_device(name: str, amp: bool) -> torch.device:
+def resolve_device(name: str, amp: bool, fake: bool = False) -> torch.device:
+    if fake:
+        # Fake CUDA tensors cannot run a backward without a GPU; fake CPU tensors
+        # stand in for them (see mmseg_semivl.utils.memory_tracker).
+        return torch.device('cpu')
     if name == 'auto':
         name = 'cuda' if torch.cuda.is_available() else 'cpu'
     if name == 'cuda' and not torch.cuda.is_available():
         raise RuntimeError('--device cuda: no GPU is available')
     if amp and name != 'cuda':
-        raise ValueError(f'--amp needs a GPU (mmengine AmpOptimWrapper), got --device {name}')
+        raise ValueError(f'--amp needs a GPU (mmengine AmpOptimWrapper), got --device {name}; '
+                         '--fake estimates a bf16 step without one')
     return torch.device(name)
 
 
@@ -135,14 +149,16 @@ def run(args: argparse.Namespace) -> Dict:
     # fresh logger per run (named by time, as mmengine's Runner does) becomes current.
     MMLogger.get_instance(f'benchmark_train_{time.strftime("%Y%m%d_%H%M%S")}_{os.getpid()}_'
                           f'{time.perf_counter_ns()}', log_level=args.log_level)
-    device = resolve_device(args.device, args.amp)
+    device = resolve_device(args.device, args.amp, args.fake)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     model = MODELS.build(cfg.model).to(device).train()
     fake_execution = None
-    if args.flops_only:
+    if args.fake:
         fake_execution = FakeExecution()
         fake_execution.fakeify(model)
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    if args.fake and args.amp:
+        emulate_cuda_amp(optim_wrapper, getattr(torch, args.amp_dtype))
     num_labeled, num_unlabeled = split_batch(cfg, args.batch_size)
     batch_size = num_labeled + num_unlabeled
     bench = TrainStepBenchmark(model, optim_wrapper,
@@ -151,13 +167,15 @@ def run(args: argparse.Namespace) -> Dict:
                                fake_execution=fake_execution)
     results = dict(
         config=list(args.config), cfg_options=args.cfg_options or {},
-        device=str(device), device_name=device_name(device), flops_only=args.flops_only,
+        device=str(device), device_name=device_name(device), fake=args.fake,
         amp=args.amp, synthetic=args.synthetic,
         batch_size=batch_size, num_labeled=num_labeled, num_unlabeled=num_unlabeled,
         num_classes=model.decode_head.num_classes, iters=args.iters, warmup=args.warmup)
-    if not args.flops_only:
+    if not args.fake:
         results.update(bench.time(args.iters, args.warmup))
     results.update(bench.count_flops())
+    if args.fake:
+        results.update(bench.estimate_memory())
     if 'sec_per_iter' in results:
         results['tflops_per_sec'] = results['flops_per_step'] / results['sec_per_iter'] / 1e12
     return results
@@ -173,6 +191,11 @@ def summary(results: Dict) -> str:
                   f"images/s: {results['images_per_sec']:.2f}",
                   f"peak memory ({results['memory_kind']}): {results['peak_memory_mb']:.0f} MiB",
                   f"achieved TFLOP/s: {results['tflops_per_sec']:.4f}"]
+    if 'peak_memory_estimate_mb' in results:
+        parts = ', '.join(f'{name} {mb:.0f}'
+                          for name, mb in results['memory_estimate_parts_mb'].items())
+        lines.append(f"estimated peak tensor memory: {results['peak_memory_estimate_mb']:.0f} "
+                     f'MiB ({parts} MiB; fake tensors, not measured)')
     lines += [f"FLOPs/step: {results['flops_per_step'] / 1e12:.4f} T "
               f"({results['flops_per_pair'] / 1e12:.4f} T per labeled+unlabeled pair)"]
     for part, flops in results['flop_parts'].items():

@@ -55,3 +55,21 @@ def enable_bf16_amp(cfg: Config) -> Config:
     cfg.optim_wrapper.type = AMP_WRAPPERS.get(optim_wrapper, 'AmpOptimWrapper')
     cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
     return cfg
+
+
+def disable_amp(cfg: Config) -> Optional[str]:
+    """Switch an AMP ``cfg.optim_wrapper`` back to its plain twin.
+
+    Returns:
+        str, optional: The AMP dtype the config asked for (``'float16'`` when it
+        names none, mmengine's default), or None if AMP was not on.
+    """
+    plain_of = {amp: plain for plain, amp in AMP_WRAPPERS.items()}
+    optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if optim_wrapper not in plain_of:
+        return None
+    cfg.optim_wrapper.type = plain_of[optim_wrapper]
+    for key in ('loss_scale', 'use_fsdp'):
+        cfg.optim_wrapper.pop(key, None)
+    dtype = cfg.optim_wrapper.pop('dtype', None)
+    return 'float16' if dtype is None else str(dtype).replace('torch.', '')

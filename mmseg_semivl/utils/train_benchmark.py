@@ -15,6 +15,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from .flops import flop_count_of, flop_counter
 from .fake_execution import FakeExecution
+from .memory_tracker import StorageMemoryTracker
 from .method_recorder import CallRecord, MethodCallRecorder
 
 #: Names of the student passes of a SemiVL step, in call order: labeled + weak images
@@ -214,3 +215,44 @@ class TrainStepBenchmark:
             flop_parts=parts,
             flop_shares=shares(parts),
             flops_by_component=components)
+
+    def estimate_memory(self, steps: int = 2) -> Dict[str, Any]:
+        """Peak tensor memory of a training step, from storage lifetimes.
+
+        Runs ``steps`` training steps under a :class:`StorageMemoryTracker` and reports
+        the peak of the last one, when the optimizer state exists as in any later
+        step. On fake tensors nothing is computed, so this estimates the
+        ``torch.cuda.max_memory_allocated`` of a full-size step on any machine
+        (boolean-mask selections are counted at their largest size).
+
+        Returns:
+            dict: ``peak_memory_estimate_mb`` (peak of the last step),
+            ``memory_estimate_parts_mb``: ``weights`` (parameters and buffers,
+            trainable and frozen), ``optimizer_state``, ``other_persistent`` (the
+            rest alive between steps, e.g. cached partners) and ``step_transient``
+            (activations, gradients and temporaries at the peak).
+        """
+        if steps < 1:
+            raise ValueError(f'need steps >= 1, got {steps}')
+        tracker = StorageMemoryTracker()
+        fake = self.fake_execution if self.fake_execution is not None else nullcontext()
+        with fake:
+            weights = tracker.track(self.model.parameters(), self.model.buffers())
+            with tracker:
+                for _ in range(steps - 1):
+                    self._step()
+                tracker.reset_peak()
+                persistent = tracker.current_bytes
+                self._step()
+            optimizer_state = tracker.bytes_of(
+                t for state in self.optim_wrapper.optimizer.state.values()
+                for t in state.values() if isinstance(t, torch.Tensor))
+        mib = 2**20
+        return dict(
+            peak_memory_estimate_mb=tracker.peak_bytes / mib,
+            memory_estimate_parts_mb=dict(
+                weights=weights / mib,
+                optimizer_state=optimizer_state / mib,
+                other_persistent=(persistent - weights - optimizer_state) / mib,
+                step_transient=(tracker.peak_bytes - persistent) / mib))
+

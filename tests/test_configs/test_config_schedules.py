@@ -3,6 +3,7 @@ paper's protocol (Sec. 4.1 and the facts file), for every split of every family.
 import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import math
+import re
 
 import pytest
 from config_helpers import FAMILIES, benchmark_configs, family_of, load_config
@@ -71,7 +72,11 @@ def test_iteration_examples():
 def test_protocol(path):
     cfg = load_config(path)
     facts = FAMILIES[family_of(cfg)]
-    gpus = 4 if path.stem.endswith('_4xb4') else 8
+    # <config>_<G>xb<S>.py: G GPUs x S samples; the benchmark configs: 8 x (1 + 1).
+    layout = re.search(r'_(\d+)xb(\d+)$', path.stem)
+    gpus = int(layout.group(1)) if layout else 8
+    if layout:
+        assert cfg.train_dataloader.batch_size == int(layout.group(2))
     # Total batch 8 labeled + 8 unlabeled, split 1:1 on every GPU.
     assert cfg.train_dataloader.batch_size * gpus == 16
     assert cfg.train_dataloader.sampler.batch_size == cfg.train_dataloader.batch_size

@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from mmseg_semivl.utils import STEP_PARTS
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import init_default_scope
+from mmseg.registry import MODELS
+
+from mmseg_semivl.utils import STEP_PARTS, TrainStepBenchmark
 
 ROOT = Path(__file__).resolve().parents[2]
 spec = importlib.util.spec_from_file_location('tool_benchmark_train',
@@ -67,6 +71,50 @@ def test_fake_tensor_count_equals_the_real_step(timed, tmp_path):
     counted = json.loads(out.read_text())
     assert 'sec_per_iter' not in counted
     assert counted['flop_parts'] == timed['flop_parts']
+
+
+def _real_tracked_peak(extra_options=()) -> dict:
+    """Peak tensor memory of real steps of the tiny config, tracked the same way."""
+    args = benchmark_train.parse_args([*TINY_ARGS, *extra_options])
+    cfg = benchmark_train.build_config(args)
+    init_default_scope('mmseg')
+    model = MODELS.build(cfg.model).train()
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    bench = TrainStepBenchmark(model, optim_wrapper,
+                               benchmark_train.data_source(args, cfg, model, 1, 1), 2)
+    return bench.estimate_memory()
+
+
+def test_fake_memory_estimate_equals_real_steps_tracked(tmp_path):
+    out = tmp_path / 'fake.json'
+    benchmark_train.main([*TINY_ARGS[:1], '--fake', '--json', str(out), *TINY_ARGS[1:]])
+    fake = json.loads(out.read_text())
+    real = _real_tracked_peak()
+    parts = fake['memory_estimate_parts_mb']
+    assert fake['peak_memory_estimate_mb'] == pytest.approx(sum(parts.values()))
+    # Weights and AdamW state are exact; the step agrees to the real one's storages
+    # (boolean-mask selections are counted at their largest, so fake >= real).
+    assert parts['weights'] == real['memory_estimate_parts_mb']['weights'] > 0
+    assert parts['optimizer_state'] == real['memory_estimate_parts_mb']['optimizer_state'] > 0
+    assert real['peak_memory_estimate_mb'] * 0.99 <= fake['peak_memory_estimate_mb'] <= \
+        real['peak_memory_estimate_mb'] * 1.05
+
+
+def test_memory_estimate_reacts_to_checkpointing_and_amp(tmp_path):
+    def estimate(*flags: str, options: tuple = ()) -> dict:
+        out = tmp_path / 'estimate.json'
+        # TINY_ARGS ends with its --cfg-options, so more options can follow.
+        benchmark_train.main([*TINY_ARGS, *options, '--fake', *flags, '--json', str(out)])
+        return json.loads(out.read_text())
+
+    plain = estimate()
+    with_cp = estimate(options=('model.backbone.with_cp=True', ))
+    amp = estimate('--amp')
+    assert amp['amp'] is True and amp['fake'] is True
+    assert with_cp['memory_estimate_parts_mb']['step_transient'] < \
+        plain['memory_estimate_parts_mb']['step_transient']
+    assert amp['memory_estimate_parts_mb']['step_transient'] != \
+        plain['memory_estimate_parts_mb']['step_transient']
 
 
 def test_amp_needs_a_gpu():

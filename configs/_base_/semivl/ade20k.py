@@ -2,9 +2,10 @@
 # decoder and the dense CLIP guidance both use the class names, 512 crops, sliding
 # window 512 / stride 426 at short side 512, 40 epochs of AdamW at lr 4e-4
 # (backbone x 0.001).
-# With 150 classes the decoder dominates memory and compute (facts file); on GPUs with
-# less than 80 GB set `model.decode_head.class_chunk_size` (e.g. 30) and
-# `model.decode_head.with_cp=True`.
+# With 150 classes the decoder dominates memory and compute (facts file): 8 + 8 images
+# in one process need ~180 GiB without checkpointing (estimate, docs/performance.md);
+# configs/semivl/ade_158_1xb16.py fits one 80 GB GPU with `class_chunk_size=30`,
+# `with_cp=True` and `gn_type='AutocastGN'` on the decoder and bf16 AMP.
 _base_ = [
     '../default_runtime.py', '../models/semivl_vit-b16.py', '../datasets/ade20k_semi.py',
     '../schedules/ade20k_40ep.py'

@@ -3,8 +3,10 @@
 # guidelines), 512 crops, sliding window 512 / stride 426 on the original images,
 # 10 epochs of AdamW at lr 4e-4 (backbone x 0.001).
 # The decoder costs ~3.3 GFLOP per class and image (facts file): with 81 classes it
-# outweighs the ViT. On GPUs with less than 40 GB set
-# `model.decode_head.class_chunk_size` (e.g. 27) and `model.decode_head.with_cp=True`.
+# outweighs the ViT. One GPU's share (1 + 1 images) is estimated at 13.8 GiB with
+# bf16 AMP (docs/performance.md); for more images per GPU set
+# `model.decode_head.class_chunk_size` (e.g. 27), `model.decode_head.with_cp=True` and
+# `model.decode_head.gn_type='AutocastGN'`.
 _base_ = [
     '../default_runtime.py', '../models/semivl_vit-b16.py', '../datasets/coco_semi.py',
     '../schedules/coco_10ep.py'

@@ -115,6 +115,12 @@ class LanguageGuidedHead(FeaturePerturbationMixin, BaseDecodeHead):
             order. Default: (64, 32).
         gn_channels_per_group (int): GroupNorm groups = channels // this
             (8 groups at d = 128, as in the reference). Default: 16.
+        gn_type (str): Norm type of those GroupNorms. ``'AutocastGN'``
+            (:class:`~mmseg_semivl.models.utils.AutocastGroupNorm`) normalises
+            in the autocast dtype under AMP instead of fp32, which keeps about
+            half the decoder's activations for the backward (the decoder holds
+            most of a step's memory); same parameters and state dict, same
+            result without autocast. Default: 'GN' (autocast's fp32 norms).
         spatial_reasoning (bool): See the ablations. Default: True.
         semantic_reasoning (bool): See the ablations. Default: True.
         upsampling (bool): See the ablations. Default: True.
@@ -124,6 +130,18 @@ class LanguageGuidedHead(FeaturePerturbationMixin, BaseDecodeHead):
         class_chunk_size (int, optional): Classes per chunk of the per-class
             parts; None processes all classes at once. Default: None.
         with_cp (bool): Activation-checkpoint every per-class chunk.
+            Default: False.
+        channels_last (bool): Run the per-class conv stacks (spatial
+            reasoning, up-blocks, ``conv_seg``) and the skip projections in
+            ``torch.channels_last`` memory format: their inputs are converted
+            on entry and their 4-D conv weights are stored channels_last
+            (``.to()``, optimizers and ``load_state_dict`` keep that layout).
+            Only the layout changes: state dicts hold the same values either
+            way, so checkpoints are interchangeable, and the logits are the
+            same (up to float rounding) normal NCHW tensor. Off by default:
+            the GroupNorm after most convs may convert back to NCHW on some
+            backends, which adds copies, and the benefit on GPU is unmeasured
+            here (CPU: ``tools/analysis/benchmark_decoder_memory_format.py``).
             Default: False.
         resize_align_corners (bool): ``align_corners`` of the internal
             resizes (ASPP pooling, class-attention update, skips).
@@ -159,6 +177,7 @@ class LanguageGuidedHead(FeaturePerturbationMixin, BaseDecodeHead):
                  skip_channels: Sequence[int] = (16, 32),
                  up_channels: Sequence[int] = (64, 32),
                  gn_channels_per_group: int = 16,
+                 gn_type: str = 'GN',
                  spatial_reasoning: bool = True,
                  semantic_reasoning: bool = True,
                  upsampling: bool = True,
@@ -166,6 +185,7 @@ class LanguageGuidedHead(FeaturePerturbationMixin, BaseDecodeHead):
                  fp_dropout: float = 0.5,
                  class_chunk_size: Optional[int] = None,
                  with_cp: bool = False,
+                 channels_last: bool = False,
                  resize_align_corners: bool = True,
                  in_index: Sequence[int] = (0, 1, 2),
                  input_transform: str = 'multiple_select',
@@ -209,8 +229,14 @@ class LanguageGuidedHead(FeaturePerturbationMixin, BaseDecodeHead):
         if embeddings is not None:
             self.set_text_embeddings(embeddings)
 
+        # The class itself, so that the norm builds outside the mmseg scope too.
+        gn_class = MODELS.get(gn_type)
+        if gn_class is None or not issubclass(gn_class, nn.GroupNorm):
+            raise ValueError(f"gn_type={gn_type!r} is not a registered GroupNorm ('GN', "
+                             "'AutocastGN')")
+
         def group_norm(num_channels: int) -> dict:
-            return dict(type='GN', num_groups=max(num_channels // gn_channels_per_group, 1))
+            return dict(type=gn_class, num_groups=max(num_channels // gn_channels_per_group, 1))
 
         if joint_reasoning:
             self.spatial_reasoning = SpatialReasoning(
@@ -243,6 +269,13 @@ class LanguageGuidedHead(FeaturePerturbationMixin, BaseDecodeHead):
         # Overrides BaseDecodeHead's 1x1 conv: one logit per class map, shared by all classes.
         self.conv_seg = nn.Conv2d(
             up_channels[-1] if upsampling else channels, 1, kernel_size=3, padding=1)
+
+        self.channels_last = channels_last
+        if channels_last:
+            # In-place re-layout of the 4-D conv weights; .to()/copy_ preserve it.
+            for module in (self.spatial_reasoning, self.skip_projs, self.up_blocks,
+                           self.conv_seg):
+                module.to(memory_format=torch.channels_last)
 
     @staticmethod
     def _check_config(in_channels: tuple, text_channels: int, skip_channels: tuple,
@@ -334,6 +367,12 @@ class LanguageGuidedHead(FeaturePerturbationMixin, BaseDecodeHead):
             return checkpoint(fn, *args, use_reentrant=False)
         return fn(*args)
 
+    def _conv_layout(self, x: Tensor) -> Tensor:
+        """``x`` (4-D) in the memory format of the head's conv stacks."""
+        if self.channels_last:
+            return x.contiguous(memory_format=torch.channels_last)
+        return x
+
     def _class_chunks(self, num_classes: int) -> List[slice]:
         size = self.class_chunk_size or num_classes
         return [slice(start, start + size) for start in range(0, num_classes, size)]
@@ -341,13 +380,14 @@ class LanguageGuidedHead(FeaturePerturbationMixin, BaseDecodeHead):
     def _spatial_per_class(self, similarity: Tensor) -> Tensor:
         """(B, n, h, w) similarities -> (B, n, d, h, w), classes as batch samples."""
         batch, num_classes, height, width = similarity.shape
-        feats = self.spatial_reasoning(similarity.reshape(batch * num_classes, 1, height, width))
+        feats = self.spatial_reasoning(
+            self._conv_layout(similarity.reshape(batch * num_classes, 1, height, width)))
         return feats.view(batch, num_classes, -1, height, width)
 
     def _upsample_per_class(self, feats: Tensor, *skips: Tensor) -> Tensor:
         """(B, n, d, h, w) class features -> (B, n, 4h, 4w) logits."""
         batch, num_classes = feats.shape[:2]
-        x = feats.flatten(0, 1)
+        x = self._conv_layout(feats.flatten(0, 1))
         for block, skip in zip(self.up_blocks, skips):
             x = block(x, skip)
         x = self.cls_seg(x)
@@ -368,7 +408,8 @@ class LanguageGuidedHead(FeaturePerturbationMixin, BaseDecodeHead):
         chunks = self._class_chunks(num_classes)
 
         if self.joint_reasoning:
-            x = self.spatial_reasoning(similarity).view(batch, num_classes, -1, height, width)
+            x = self.spatial_reasoning(self._conv_layout(similarity)).reshape(
+                batch, num_classes, -1, height, width)
         else:
             x = torch.cat([
                 self._checkpointed(self._spatial_per_class, similarity[:, chunk])
@@ -379,7 +420,8 @@ class LanguageGuidedHead(FeaturePerturbationMixin, BaseDecodeHead):
             x = self.semantic_reasoning(x, F.normalize(self.text_embeddings.float(), dim=-1))
 
         # Skips are projected once per image; deepest skip first, like the up-blocks.
-        skips = [proj(skip) for proj, skip in zip(self.skip_projs, skips)][::-1]
+        skips = [
+            proj(self._conv_layout(skip)) for proj, skip in zip(self.skip_projs, skips)][::-1]
         return torch.cat([
             self._checkpointed(self._upsample_per_class, x[:, chunk], *skips)
             for chunk in chunks

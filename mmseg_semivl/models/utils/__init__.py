@@ -1,3 +1,4 @@
+from .autocast_norm import AutocastGroupNorm
 from .box_mix import MixPartnerSelector, box_mix
 
-__all__ = ['MixPartnerSelector', 'box_mix']
+__all__ = ['AutocastGroupNorm', 'MixPartnerSelector', 'box_mix']

@@ -2,6 +2,7 @@ import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import pytest
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
@@ -247,3 +248,113 @@ def test_mmseg_loss_and_predict():
     losses['loss_ce'].backward()
     logits = head.predict(inputs, [s.metainfo for s in samples], test_cfg=dict())
     assert logits.shape == (2, 4, 128, 128)
+
+
+def channels_last_pair(**overrides):
+    """(NCHW head, channels_last head) with identical weights."""
+    ref = build(4, **overrides)
+    head = build(4, channels_last=True, **overrides)
+    head.load_state_dict(ref.state_dict())
+    return ref, head
+
+
+def is_channels_last(x):
+    return x.is_contiguous(memory_format=torch.channels_last)
+
+
+def forward_backward(head, inputs):
+    for x in inputs:
+        x.grad = None
+    torch.manual_seed(1)  # same feature-perturbation masks for both heads
+    out = head(inputs, num_perturbed=1)
+    out.square().mean().backward()
+    return out, [x.grad for x in inputs]
+
+
+@pytest.mark.parametrize('overrides', [
+    dict(), dict(class_chunk_size=2, with_cp=True), DECODER_ABLATIONS['Joint Reasoning']],
+    ids=['default', 'chunks+cp', 'joint'])
+def test_channels_last_matches_nchw(overrides):
+    ref, head = channels_last_pair(**overrides)
+    inputs = make_inputs(grad=True)
+    out_ref, input_grads_ref = forward_backward(ref, inputs)
+    out, input_grads = forward_backward(head, inputs)
+    # A plain NCHW tensor of the usual shape, whatever the internal layout.
+    assert out.shape == out_ref.shape == (3, 4, 32, 32)
+    assert out.is_contiguous()
+    assert torch.allclose(out, out_ref, atol=1e-5)
+    for grad, grad_ref in zip(input_grads, input_grads_ref):
+        assert torch.allclose(grad, grad_ref, atol=1e-5)
+    for (name, param), param_ref in zip(head.named_parameters(), ref.parameters()):
+        assert torch.allclose(param.grad, param_ref.grad, atol=1e-5), name
+
+
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_channels_last_reaches_the_conv_stacks(channels_last):
+    head = build(4, channels_last=channels_last)
+    # A multi-channel conv input of each stack (1 channel or a 1x1 kernel fit
+    # both layouts): skip projection, spatial reasoning (after the 1-channel
+    # 7x7 embedding) and up-sampling.
+    convs = {
+        'skip_proj': head.skip_projs[0].conv,
+        'spatial': head.spatial_reasoning.aspp.aspp_modules[1].conv,
+        'upsample': head.up_blocks[0].up,
+    }
+    seen = {}
+
+    def record(name):
+        def hook(module, args):
+            seen.setdefault(name, []).append(is_channels_last(args[0]))
+        return hook
+
+    for name, conv in convs.items():
+        conv.register_forward_pre_hook(record(name))
+        assert is_channels_last(conv.weight) == channels_last
+    head(make_inputs())
+    assert seen == {name: [channels_last] for name in convs}
+
+
+def test_channels_last_state_dict_round_trip():
+    ref, head = channels_last_pair()
+    # Same keys and values: checkpoints are interchangeable.
+    state, state_ref = head.state_dict(), ref.state_dict()
+    assert state.keys() == state_ref.keys()
+    assert all(torch.equal(state[key], state_ref[key]) for key in state)
+    # channels_last -> NCHW and NCHW -> channels_last, strict.
+    trained = build(4, channels_last=True)
+    fresh_ref = MODELS.build(dict(TINY, num_classes=2))
+    fresh_ref.load_state_dict(trained.state_dict())
+    fresh = MODELS.build(dict(TINY, num_classes=2, channels_last=True))
+    fresh.load_state_dict(fresh_ref.state_dict())
+    inputs = make_inputs()
+    out = trained.eval()(inputs)
+    assert torch.allclose(fresh_ref.eval()(inputs), out, atol=1e-5)
+    assert torch.allclose(fresh.eval()(inputs), out, atol=1e-5)
+    # Loading and .to() keep the layout of each head's weights.
+    fresh.to(torch.float64)
+    for head_, expected in ((fresh, True), (fresh_ref, False)):
+        # 1x1 kernels and single input channels fit both layouts: skip those.
+        weights = [m.weight for m in head_.modules()
+                   if isinstance(m, nn.Conv2d) and m.weight[0].numel() > m.in_channels > 1]
+        assert weights and all(is_channels_last(w) == expected for w in weights)
+
+
+def test_autocast_group_norms_are_a_drop_in():
+    from mmseg_semivl.models.utils import AutocastGroupNorm
+    plain = build()
+    lean = build(gn_type='AutocastGN')
+    norms = [m for m in lean.modules() if isinstance(m, nn.GroupNorm)]
+    assert len(norms) > 5 and all(isinstance(m, AutocastGroupNorm) for m in norms)
+    lean.load_state_dict(plain.state_dict())  # same keys, checkpoints interchangeable
+    plain.eval(), lean.eval()
+    inputs = make_inputs()
+    assert torch.allclose(lean(inputs), plain(inputs), atol=1e-6)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        out = lean(inputs)
+    assert torch.isfinite(out).all()
+    assert (out.float() - plain(inputs)).abs().max() < 0.1 * plain(inputs).abs().max()
+
+
+def test_unknown_gn_type_is_named():
+    with pytest.raises(ValueError, match="gn_type='BN'"):
+        build(gn_type='BN')

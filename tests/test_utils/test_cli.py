@@ -1,0 +1,27 @@
+"""mmseg_semivl.utils.cli: the tools' shared AMP switches."""
+import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from mmseg_semivl.utils.cli import AMP_WRAPPERS, disable_amp, enable_bf16_amp
+
+
+@pytest.mark.parametrize('plain', sorted(AMP_WRAPPERS))
+def test_enable_then_disable_amp_round_trips(plain):
+    cfg = Config(dict(optim_wrapper=dict(type=plain, clip_grad=None)))
+    enable_bf16_amp(cfg)
+    assert cfg.optim_wrapper.type == AMP_WRAPPERS[plain]
+    assert cfg.optim_wrapper.dtype == 'bfloat16'
+    assert disable_amp(cfg) == 'bfloat16'
+    assert cfg.optim_wrapper.to_dict() == dict(type=plain, clip_grad=None)
+
+
+def test_disable_amp_reports_the_configured_dtype():
+    cfg = Config(dict(optim_wrapper=dict(type='AmpOptimWrapper', loss_scale='dynamic')))
+    assert disable_amp(cfg) == 'float16'  # mmengine's default when none is named
+    assert cfg.optim_wrapper.to_dict() == dict(type='OptimWrapper')
+    cfg = Config(dict(optim_wrapper=dict(type='AmpOptimWrapper', dtype=torch.bfloat16)))
+    assert disable_amp(cfg) == 'bfloat16'
+    assert disable_amp(cfg) is None  # already plain
