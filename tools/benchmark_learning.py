@@ -70,6 +70,8 @@ def parse_args(argv=None):
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--work-dir', default='work_dirs/benchmark_learning')
     parser.add_argument('--json', default=None, help='write every result and the table here')
+    parser.add_argument('--threads', type=int, default=1,
+                        help='CPU threads (numerics depend on it; docs/learning.md uses 1)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
                         help='overrides applied to every row (key=value)')
     return parser.parse_args(argv)
@@ -100,6 +102,7 @@ def user_task(root: str, work_dir: str) -> TaskData:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    torch.set_num_threads(args.threads)
     work_root = osp.abspath(args.work_dir)
     results = []
     sizes = [None] if args.data_root else args.num_labeled
