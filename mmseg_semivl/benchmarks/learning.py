@@ -163,11 +163,14 @@ def build_row_config(config: Union[str, Config], row: str, seed: int, data: Task
     labeled, unlabeled = cfg.train_dataloader.dataset.datasets
     lists = (data.all if row == 'fully_supervised' else data.labeled, data.unlabeled)
     for dataset, ann_file in zip((labeled, unlabeled), lists):
-        dataset.update(data_root=data.root, ann_file=ann_file, metainfo=metainfo)
+        # Assigned, not merged: a base palette of another length must not survive.
+        dataset.update(data_root=data.root, ann_file=ann_file)
+        dataset['metainfo'] = metainfo
         for transform in dataset.pipeline:
             if transform['type'] == 'CheckLabelValues':
                 transform['num_classes'] = len(data.classes)
-    cfg.val_dataloader.dataset.update(data_root=data.root, ann_file=data.val, metainfo=metainfo)
+    cfg.val_dataloader.dataset.update(data_root=data.root, ann_file=data.val)
+    cfg.val_dataloader.dataset['metainfo'] = metainfo
     cfg.test_dataloader = cfg.val_dataloader
     ROWS[row](cfg)
     iters = iters or cfg.train_cfg.max_iters

@@ -67,7 +67,8 @@ def dense_zero_shot(checkpoint: str, model_cfg: Mapping = TINY_SCENES_CLIP_CFG,
 
     Returns mIoU with class definitions (max over concepts) and with class names
     only, the all-background mIoU for reference, and for every temperature the share
-    of pixels whose guidance confidence passes ``threshold`` and their accuracy.
+    of pixels whose guidance confidence passes ``threshold`` and their accuracy
+    (``confident_*`` for concepts, ``confident_*_names`` for class names).
     """
     from ..models.text import DenseCLIPZeroShot
     lut = material_to_class_lut(task)
@@ -84,13 +85,14 @@ def dense_zero_shot(checkpoint: str, model_cfg: Mapping = TINY_SCENES_CLIP_CFG,
         pred = scores.argmax(dim=1).numpy()
         key = 'concepts' if aggregation == 'max' else 'names'
         result[f'maskclip_miou_{key}'] = miou(pred, gt, len(task))
-        if aggregation == 'max':
-            for t in temperatures:
-                conf = (scores * t).softmax(dim=1).max(dim=1).values.numpy()
-                confident = conf >= threshold
-                result[f'confident_at_{t:g}'] = float(confident.mean())
-                result[f'confident_accuracy_at_{t:g}'] = float(
-                    (pred[confident] == gt[confident]).mean()) if confident.any() else 0.0
+        # Concepts keep the plain key names (what SemiVL's guidance uses).
+        suffix = '' if aggregation == 'max' else '_names'
+        for t in temperatures:
+            conf = (scores * t).softmax(dim=1).max(dim=1).values.numpy()
+            confident = conf >= threshold
+            result[f'confident_at_{t:g}{suffix}'] = float(confident.mean())
+            result[f'confident_accuracy_at_{t:g}{suffix}'] = float(
+                (pred[confident] == gt[confident]).mean()) if confident.any() else 0.0
     return result
 
 
