@@ -20,6 +20,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from ..datasets.synthetic.scenes import write_scene_dataset
+from ..utils.train_data import drop_unlabeled_stream
 
 ROW_ORDER = ('supervised', 'unimatch', 'clip_guidance', 'class_definitions', 'unimatch_head',
              'fully_supervised', 'zero_shot')
@@ -53,17 +54,9 @@ class TaskData:
 
 # ----------------------------------------------------------------------- rows
 def _labeled_only(cfg: Config) -> None:
-    """Train on the labeled stream alone with the same labeled batch as the other rows.
-
-    The unlabeled half of the loader is removed, not just ignored: loading and
-    augmenting images that no loss reads would only cost time.
-    """
-    loader = cfg.train_dataloader
-    loader.batch_size = loader.batch_size // 2
-    loader.sampler = dict(type='InfiniteSampler', shuffle=True)
-    loader.dataset = loader.dataset.datasets[0]
+    """Train on the labeled stream alone, with the same labeled batch as the other rows."""
     cfg.model.use_consistency = False
-    cfg.model.guidance = None
+    drop_unlabeled_stream(cfg)
 
 
 def _no_guidance(cfg: Config) -> None:
