@@ -1,18 +1,17 @@
 """mmseg-semivl: SemiVL (semi-supervised segmentation with vision-language guidance) for MMSeg 1.x.
 
 Importing the package first applies the environment fixes of :mod:`mmseg_semivl.compat`
-(they must precede any ``mmseg`` import) and atomic checkpoint writing, then registers
-every component into MMSeg's registries (MODELS, DATASETS, TRANSFORMS, DATA_SAMPLERS,
-HOOKS, OPTIM_WRAPPERS, OPTIM_WRAPPER_CONSTRUCTORS).
+(they must precede any ``mmseg`` import), then registers every component into MMSeg's
+registries (MODELS, DATASETS, TRANSFORMS, DATA_SAMPLERS, HOOKS, OPTIM_WRAPPERS,
+OPTIM_WRAPPER_CONSTRUCTORS). Crash-safe checkpoints come from a registered hook
+(:class:`~mmseg_semivl.engine.hooks.AtomicCheckpointHook`), not from patching MMEngine.
 """
 from . import compat
 
 compat.apply()
 
 from . import apis, datasets, engine, models, utils  # noqa: E402,F401  (registrations)
-from .engine.runner import atomic_checkpoint  # noqa: E402
+from . import evaluation  # noqa: E402,F401  (UDAIoUMetric)
 from .version import __version__  # noqa: E402
-
-atomic_checkpoint.apply()
 
 __all__ = ['__version__', 'apis', 'compat', 'datasets', 'engine', 'models', 'utils']

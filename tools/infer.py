@@ -13,18 +13,34 @@ Examples::
 
 Writes ``DIR/masks/<name>.png`` (colour masks), ``DIR/overlays/<name>.png`` and, with
 ``--save-labels``, ``DIR/labels/<name>.png`` (class indices), all at the input size.
-Bad inputs end with a one-line error naming the culprit (exit status 2).
+Bad inputs end with a one-line error naming the culprit (exit status 2); with
+``--skip-bad`` unreadable images are left out and listed at the end.
+
+Memory: class scores are upsampled to the input size ``--tile-pixels`` pixels at a time
+and the pictures are composed in bands, so beyond the model (and its input at the test
+pipeline's resolution) an image costs about 7 bytes per pixel - the decoded image (3),
+its labels (1) and one output picture (3) - plus one tile of scores (``--tile-pixels`` x
+(4 x classes + 16) bytes, ~100 MB for 21 classes). An 81-megapixel photo needs about
+0.7 GB on top of the model, a 196-megapixel one about 1.5 GB (was ~160 bytes per pixel:
+13 GB and 31 GB). This holds when the test pipeline resizes the image for the model
+(every shipped config and --zero-shot do); whole-image inference at full resolution
+costs what the model needs at that size.
 """
 import argparse
 import json
+import logging
+import os
 import os.path as osp
+import socket
 import sys
 from typing import List, Optional, Sequence, Tuple
+from urllib.parse import urlparse
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import mmseg_semivl  # noqa: E402,F401  (compat fixes + registration before mmseg)
 import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.logging import print_log  # noqa: E402
 from mmengine.utils import ProgressBar  # noqa: E402
 
 from mmseg_semivl.apis import (CLIP_PREPROCESSOR, PredictionWriter,  # noqa: E402
@@ -32,6 +48,9 @@ from mmseg_semivl.apis import (CLIP_PREPROCESSOR, PredictionWriter,  # noqa: E40
                                inference_pipeline, init_semivl_model, output_names,
                                parse_class_list, predict_files, set_vocabulary,
                                zero_shot_test_pipeline)
+from mmseg_semivl.apis.predictor import DEFAULT_TILE_PIXELS  # noqa: E402
+from mmseg_semivl.models.backbones import TINY_CLIP_CFG, TINY_SCENES_CLIP_CFG  # noqa: E402
+from mmseg_semivl.models.backbones.open_clip_builder import get_pretrained_tag_cfg  # noqa: E402
 from mmseg_semivl.visualization import generate_palette  # noqa: E402
 
 #: Defaults of the zero-shot CLIP when no config gives them.
@@ -40,6 +59,10 @@ DEFAULT_CLIP_PRETRAINED = 'openai'
 DEFAULT_ZERO_SHOT_SIZE = 512
 #: Keys of a config's data_preprocessor that define the normalisation.
 NORMALISATION_KEYS = ('mean', 'std', 'bgr_to_rgb', 'rgb_to_bgr', 'pad_val')
+#: The plugin's own architectures, named as the configs name them (no open_clip entry).
+PLUGIN_MODEL_CFGS = {'semivl-tiny': TINY_CLIP_CFG, 'semivl-tiny-scenes': TINY_SCENES_CLIP_CFG}
+#: Seconds to wait for the weights' host before calling the machine offline.
+DEFAULT_CONNECT_TIMEOUT = 5.0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,9 +105,94 @@ def build_parser() -> argparse.ArgumentParser:
     zero_shot.add_argument(
         '--img-size', type=int, help='CLIP input size, and the short side images are resized '
         f'to without a config (default {DEFAULT_ZERO_SHOT_SIZE})')
+    parser.add_argument('--skip-bad', action='store_true',
+                        help='leave out unreadable images (listed at the end) instead of '
+                        'stopping at the first')
+    parser.add_argument('--tile-pixels', type=int, default=DEFAULT_TILE_PIXELS,
+                        help='output pixels whose class scores are upsampled at once '
+                        f'(memory: classes x 4 bytes each; default {DEFAULT_TILE_PIXELS})')
+    parser.add_argument('--connect-timeout', type=float, default=DEFAULT_CONNECT_TIMEOUT,
+                        help='seconds to wait for the CLIP weights\' download host before '
+                        f'failing as offline (default {DEFAULT_CONNECT_TIMEOUT:g})')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, xxx=yyy format')
     return parser
+
+
+def clip_model_and_cfg(name: str, model_cfg: Optional[dict]) -> Tuple[str, Optional[dict]]:
+    """Accept the model names configs use: open_clip's, OpenAI's and the plugin's own.
+
+    ``ViT-B/16`` (OpenAI's spelling) is open_clip's ``ViT-B-16``; ``semivl-tiny`` and
+    ``semivl-tiny-scenes`` (the demo and scenes configs) come with their architecture.
+    """
+    if model_cfg is None and name in PLUGIN_MODEL_CFGS:
+        return name, dict(PLUGIN_MODEL_CFGS[name])
+    if model_cfg is None and '/' in name:
+        return name.replace('/', '-'), None
+    return name, model_cfg
+
+
+def _weights_cached(tag_cfg: dict) -> bool:
+    """Whether open_clip would find the tag's weights without a download."""
+    hf_hub = tag_cfg.get('hf_hub', '')
+    if hf_hub:
+        try:
+            from huggingface_hub import try_to_load_from_cache
+        except ImportError:  # open_clip then downloads from the URL
+            pass
+        else:
+            # open_clip's convention: 'org/model/file' or 'org/model/' (default files).
+            repo, filename = os.path.split(hf_hub)
+            names = [filename] if filename else ['open_clip_model.safetensors',
+                                                 'open_clip_pytorch_model.bin']
+            if any(isinstance(try_to_load_from_cache(repo, name), str) for name in names):
+                return True
+    url = tag_cfg.get('url', '')
+    return bool(url) and osp.isfile(osp.join(osp.expanduser('~/.cache/clip'),
+                                             osp.basename(urlparse(url).path)))
+
+
+def check_weights_reachable(model_name: str, pretrained: Optional[str], flag: str,
+                            timeout: float = DEFAULT_CONNECT_TIMEOUT) -> None:
+    """Fail fast when an open_clip tag must be downloaded and its host is unreachable.
+
+    Without this, open_clip retries for about a minute offline and ends in a long
+    traceback whose advice names a config key rather than the tool's flag.
+
+    Raises:
+        ValueError: One line naming the model, the tag, the host and ``flag``.
+    """
+    tag_cfg = get_pretrained_tag_cfg(model_name, pretrained)
+    if not tag_cfg or 'file' in tag_cfg or _weights_cached(tag_cfg):
+        return
+    host = 'huggingface.co' if tag_cfg.get('hf_hub') else urlparse(tag_cfg.get('url', '')).hostname
+    offline = os.environ.get('HF_HUB_OFFLINE', '').lower() in ('1', 'true', 'yes') and (
+        host == 'huggingface.co')
+    reason = 'HF_HUB_OFFLINE is set'
+    if not offline:
+        try:
+            socket.create_connection((host, 443), timeout=timeout).close()
+            return
+        except OSError as err:
+            reason = f'{host} cannot be reached: {err}'
+    raise ValueError(
+        f"the CLIP weights '{pretrained}' of {model_name} are not downloaded yet and "
+        f'{reason}; on an offline machine pass a local open_clip checkpoint file with '
+        f'{flag} FILE')
+
+
+def warn_about_vocabulary(definitions, text_pretrained: Optional[str]) -> None:
+    """Warnings for class lists that run but give meaningless masks."""
+    names = getattr(definitions, 'names', None)
+    if names is not None and len(names) == 1:
+        print_log(f'--classes names a single class ({names[0]!r}): the argmax of one class '
+                  'is that class everywhere; add the alternatives (e.g. "background") to '
+                  'get a segmentation.', logger='current', level=logging.WARNING)
+    if text_pretrained is None:
+        print_log('the text encoder has random weights (pretrained=None): the class '
+                  'embeddings, and so the masks, mean nothing and differ on every run; '
+                  'pass real CLIP weights (--clip-pretrained, or the config\'s '
+                  'text_embeddings.pretrained).', logger='current', level=logging.WARNING)
 
 
 def split_paths(args: argparse.Namespace) -> Tuple[Optional[str], Optional[str], List[str]]:
@@ -124,6 +232,11 @@ def build_trained_model(args: argparse.Namespace, cfg: Config, checkpoint: str,
     model = init_semivl_model(cfg, checkpoint, device=device)
     definitions = class_definitions_arg(args)
     if definitions is not None:
+        text_cfg = cfg.model.get('decode_head', {}).get('text_embeddings') or {}
+        warn_about_vocabulary(definitions, text_cfg.get('pretrained'))
+        check_weights_reachable(
+            text_cfg.get('model_name', DEFAULT_CLIP_MODEL), text_cfg.get('pretrained'),
+            '--cfg-options model.decode_head.text_embeddings.pretrained=', args.connect_timeout)
         # A class given by its concepts is embedded as their mean (one embedding per
         # class, as the decoder needs); a bare name list by the names.
         aggregation = 'name' if args.classes is not None else 'mean'
@@ -149,11 +262,17 @@ def build_zero_shot(args: argparse.Namespace, cfg: Optional[Config],
         test_cfg = dict(cfg.model.test_cfg) if cfg.model.get('test_cfg') else None
     else:
         pipeline, test_cfg = zero_shot_test_pipeline(img_size), None
+    model_name, model_cfg = clip_model_and_cfg(
+        args.clip_model or guidance.get('model_name', DEFAULT_CLIP_MODEL),
+        args.clip_model_cfg or guidance.get('model_cfg'))
+    pretrained = args.clip_pretrained or guidance.get('pretrained', DEFAULT_CLIP_PRETRAINED)
+    warn_about_vocabulary(definitions, pretrained)
+    check_weights_reachable(model_name, pretrained, '--clip-pretrained', args.connect_timeout)
     model = build_zero_shot_model(
         definitions,
-        model_name=args.clip_model or guidance.get('model_name', DEFAULT_CLIP_MODEL),
-        pretrained=args.clip_pretrained or guidance.get('pretrained', DEFAULT_CLIP_PRETRAINED),
-        model_cfg=args.clip_model_cfg or guidance.get('model_cfg'),
+        model_name=model_name,
+        pretrained=pretrained,
+        model_cfg=model_cfg,
         img_size=img_size,
         templates=guidance.get('templates'),
         test_cfg=test_cfg,
@@ -186,11 +305,21 @@ def run(args: argparse.Namespace) -> List[str]:
     writer = PredictionWriter(args.out, palette, args.opacity, args.save_labels)
     progress = ProgressBar(len(paths))
     name_of = dict(zip(paths, names))
-    for path, image, labels in predict_files(model, paths, inference_pipeline(test_pipeline),
-                                             args.batch_size):
+    skipped: List[Tuple[str, str]] = []
+    written = []
+    for path, image, labels in predict_files(
+            model, paths, inference_pipeline(test_pipeline), args.batch_size,
+            tile_pixels=args.tile_pixels, on_bad_image='skip' if args.skip_bad else 'raise',
+            skipped=skipped):
         writer.write(name_of[path], image, labels)
+        written.append(name_of[path])
         progress.update()
-    return names
+    if skipped:
+        sys.stdout.write('\n')
+        sys.stderr.write(f'infer.py: skipped {len(skipped)} unreadable image(s) of '
+                         f'{len(paths)} (--skip-bad):\n' +
+                         ''.join(f'  {message}\n' for _, message in skipped))
+    return written
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

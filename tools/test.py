@@ -18,6 +18,10 @@ from mmengine.runner import Runner  # noqa: E402
 
 from mmseg_semivl.utils.cli import load_run_config  # noqa: E402
 
+#: Test sets up to this size get every picture with --show/--show-dir (MMSeg's hook
+#: draws every 50th batch, i.e. nothing at all for a set of fewer than 50 images).
+SHOW_ALL_UP_TO = 1000
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test (and evaluate) a segmentor')
@@ -28,6 +32,10 @@ def parse_args(argv=None):
     parser.add_argument('--show', action='store_true', help='show prediction results')
     parser.add_argument('--show-dir', help='directory to save painted predictions')
     parser.add_argument('--wait-time', type=float, default=2, help='show interval (s)')
+    parser.add_argument(
+        '--show-interval', type=int, default=None,
+        help='draw every N-th test batch with --show/--show-dir; default every batch for '
+        f'test sets of up to {SHOW_ALL_UP_TO} images, else the config\'s interval')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -55,6 +63,10 @@ def trigger_visualization_hook(cfg, args):
             '--show-dir; refer to MMSeg\'s default_runtime.py.')
     visualization_hook = default_hooks['visualization']
     visualization_hook['draw'] = True
+    if args.show_interval is not None:
+        if args.show_interval < 1:
+            raise ValueError(f'--show-interval must be >= 1, got {args.show_interval}')
+        visualization_hook['interval'] = args.show_interval
     if args.show:
         visualization_hook['show'] = True
         visualization_hook['wait_time'] = args.wait_time
@@ -79,10 +91,21 @@ def build_config(args) -> Config:
     return cfg
 
 
+def show_all_of_small_test_sets(runner: Runner, max_images: int = SHOW_ALL_UP_TO) -> None:
+    """Draw every test batch when the test set has at most ``max_images`` images."""
+    from mmseg.engine.hooks import SegVisualizationHook
+    hooks = [h for h in runner.hooks if isinstance(h, SegVisualizationHook) and h.draw]
+    if hooks and len(runner.test_dataloader.dataset) <= max_images:
+        for hook in hooks:
+            hook.interval = 1
+
+
 def main(argv=None):
     args = parse_args(argv)
     cfg = build_config(args)
     runner = Runner.from_cfg(cfg)
+    if (args.show or args.show_dir) and args.show_interval is None:
+        show_all_of_small_test_sets(runner)
     return runner.test()
 
 

@@ -7,6 +7,7 @@ Examples::
     bash tools/dist_train.sh CONFIG 8
 """
 import argparse
+import logging
 import os
 import os.path as osp
 import sys
@@ -14,10 +15,20 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import mmseg_semivl  # noqa: E402,F401  (compat fixes + registration before mmseg)
 from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.logging import print_log  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from mmseg_semivl.engine.hooks import CheckpointWriteError  # noqa: E402
+from mmseg_semivl.engine.optim_wrappers import NonFiniteStepError  # noqa: E402
+from mmseg_semivl.engine.runner import (ConfigArgumentError, ResumeError,  # noqa: E402
+                                        check_class_vocabulary, check_resume_file,
+                                        check_run_config, resolve_resume)
 from mmseg_semivl.utils.cli import enable_bf16_amp, load_run_config  # noqa: E402
+
+#: Errors that end the tool with one line ``error: <message>`` (exit status 1): their
+#: message names the file, key or iteration at fault; a traceback adds nothing.
+ONE_LINE_ERRORS = (CheckpointWriteError, ConfigArgumentError, NonFiniteStepError, ResumeError)
 
 
 def parse_args(argv=None):
@@ -56,15 +67,32 @@ def parse_args(argv=None):
 
 
 def build_config(args) -> Config:
+    """The run config: ``--cfg-options``, work dir, ``--amp`` and ``--resume`` applied.
+
+    ``--resume`` without a path is resolved here, before anything is built: the file
+    ``last_checkpoint`` names if it is complete, else the newest complete checkpoint of
+    the work dir (with a warning), else a loud warning and training from scratch.
+    ``--resume PATH`` must name a complete checkpoint.
+
+    Raises:
+        ConfigArgumentError: A hook or loop argument its class does not take, or class
+            definitions with another number of classes than the training dataset.
+        ResumeError: ``--resume PATH`` is missing or truncated.
+    """
     cfg = load_run_config(args.config, args.cfg_options, args.work_dir, args.launcher)
     if args.amp:
         enable_bf16_amp(cfg)
+    check_run_config(cfg)  # a misspelt hook/loop argument fails now, not at the first save
+    check_class_vocabulary(cfg)  # names the class-definition file and the missing class
     if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
+        choice = resolve_resume(cfg.work_dir)
+        print_log(choice.message, logger='current',
+                  level=logging.WARNING if choice.fallback else logging.INFO)
+        cfg.resume = choice.checkpoint is not None
+        cfg.load_from = choice.checkpoint
     elif args.resume is not None:
         cfg.resume = True
-        cfg.load_from = args.resume
+        cfg.load_from = check_resume_file(args.resume)
     return cfg
 
 
@@ -77,4 +105,7 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except ONE_LINE_ERRORS as error:
+        sys.exit(f'error: {error}')

@@ -26,6 +26,9 @@ custom_hooks = [
     dict(type='SetupCheckHook'),
     dict(type='SemiVLVisualizationHook', interval=2000, num_images=4),
 ]
+# Checkpoints: `default_hooks.checkpoint` (set by the schedules) is AtomicCheckpointHook:
+# atomic writes, rotation only after the new file and `last_checkpoint` are complete,
+# stale temporaries removed, argument typos rejected at build (docs/reliability.md).
 log_level = 'INFO'
 load_from = None
 resume = False

@@ -6,6 +6,7 @@ import os
 import os.path as osp
 from typing import Dict, List, Sequence
 
+import cv2
 import mmcv
 import numpy as np
 
@@ -86,6 +87,32 @@ def read_image(path: str) -> np.ndarray:
             image = mmcv.imfrombytes(f.read(), flag='color', channel_order='bgr')
     except OSError as err:
         raise ValueError(f"cannot read image '{path}': {err.strerror or err}") from err
+    except cv2.error:  # OpenCV asserts instead of returning None on huge images
+        image = None
     if image is None:
+        too_big = _beyond_decoder_limit(path)
+        if too_big:
+            raise ValueError(f"cannot read image '{path}': {too_big}")
         raise ValueError(f"cannot read image '{path}': not a decodable image file")
     return image
+
+
+#: OpenCV refuses to decode images with more pixels than this (its default, 2**30).
+OPENCV_DEFAULT_MAX_PIXELS = 1 << 30
+
+
+def _beyond_decoder_limit(path: str) -> str:
+    """Why OpenCV refused a readable but huge image ('' if that is not the reason)."""
+    try:
+        from PIL import Image
+        Image.MAX_IMAGE_PIXELS = None  # only the header is read here
+        with Image.open(path) as header:
+            width, height = header.size
+    except Exception:  # noqa: BLE001 - not an image PIL knows either
+        return ''
+    limit = int(os.environ.get('OPENCV_IO_MAX_IMAGE_PIXELS', OPENCV_DEFAULT_MAX_PIXELS))
+    if width * height <= limit:
+        return ''
+    return (f'{width} x {height} = {width * height} pixels is more than OpenCV decodes '
+            f'({limit}; raise it with the environment variable OPENCV_IO_MAX_IMAGE_PIXELS, '
+            f'the decoded image then needs {3 * width * height / 2**30:.1f} GiB)')

@@ -22,15 +22,24 @@ class PredictionWriter:
     ``out_dir/labels/<name>.png`` (class indices: 8-bit, or 16-bit from 256
     classes on). All have the size of the input image.
 
+    Memory: the pictures are composed ``band_pixels`` pixels (whole rows) at a time
+    into one reused (H, W, 3) uint8 buffer, so writing costs 3 bytes per pixel beyond
+    the image and its labels (the one-shot version needed about 40: int64 label copies
+    and float32 blends of the whole picture).
+
     Args:
         out_dir (str): Output folder (created).
         palette (Sequence[Sequence[int]]): RGB colour per class.
         opacity (float): Mask weight in the overlays.
         save_labels (bool): Also write the raw label PNGs.
+        band_pixels (int): Pixels composed at once.
     """
 
     def __init__(self, out_dir: str, palette: Sequence[Sequence[int]], opacity: float = 0.5,
-                 save_labels: bool = False) -> None:
+                 save_labels: bool = False, band_pixels: int = 1 << 20) -> None:
+        if band_pixels < 1:
+            raise ValueError(f'band_pixels must be >= 1, got {band_pixels}')
+        self.band_pixels = band_pixels
         self.out_dir = out_dir
         self.palette = [tuple(int(c) for c in colour) for colour in palette]
         self.opacity = opacity
@@ -55,13 +64,23 @@ class PredictionWriter:
                              f'{image.shape[:2]}')
         files = dict(mask=osp.join(self.out_dir, MASKS_DIR, f'{name}.png'),
                      overlay=osp.join(self.out_dir, OVERLAYS_DIR, f'{name}.png'))
-        _write_png(files['mask'], colorize(labels, self.palette)[..., ::-1])
-        _write_png(files['overlay'],
-                   overlay(image, labels, self.palette, self.opacity)[..., ::-1])
+        height, width = labels.shape
+        picture = np.empty((height, width, 3), dtype=np.uint8)  # BGR, for cv2
+        rows = max(1, self.band_pixels // max(width, 1))
+        for top in range(0, height, rows):
+            band = slice(top, top + rows)
+            picture[band] = colorize(labels[band], self.palette)[..., ::-1]
+        _write_png(files['mask'], picture)
+        for top in range(0, height, rows):
+            band = slice(top, top + rows)
+            picture[band] = overlay(image[band], labels[band], self.palette,
+                                    self.opacity)[..., ::-1]
+        _write_png(files['overlay'], picture)
+        del picture
         if self.save_labels:
             files['labels'] = osp.join(self.out_dir, LABELS_DIR, f'{name}.png')
             dtype = np.uint8 if len(self.palette) <= 256 else np.uint16
-            _write_png(files['labels'], labels.astype(dtype))
+            _write_png(files['labels'], labels if labels.dtype == dtype else labels.astype(dtype))
         return files
 
 

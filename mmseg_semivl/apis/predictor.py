@@ -19,6 +19,10 @@ from .image_io import read_image
 ANNOTATION_LOADERS = ('LoadAnnotations', 'LoadOptionalAnnotations')
 #: Default sliding-window stride as a fraction of the crop (MMSeg's usual 2/3 overlap rule).
 DEFAULT_STRIDE_FRACTION = 2 / 3
+#: Output pixels whose class scores are upsampled at once (one tile of rows): the
+#: full-resolution float scores (classes x 4 bytes per pixel) are never held whole.
+DEFAULT_TILE_PIXELS = 1 << 20
+ON_BAD_IMAGE = ('raise', 'skip')
 Size = Union[int, Sequence[int]]
 
 
@@ -78,45 +82,157 @@ def configure_test_cfg(model: BaseSegmentor,
     if cfg.mode == 'slide' and ('crop_size' not in cfg or 'stride' not in cfg):
         raise ValueError('sliding-window inference needs a crop size (--crop-size); the '
                          'config test_cfg has none')
+    patch = backbone_patch_size(model)
+    if cfg.mode == 'slide' and patch is not None and min(cfg.crop_size) < patch:
+        # The ViT's strided patch embedding would return an empty grid (a raw torch error).
+        raise ValueError(f'sliding window {tuple(cfg.crop_size)} is smaller than the '
+                         f'backbone patch size {patch}; use --crop-size of at least {patch} '
+                         f'(a multiple of {patch} loses no border pixels)')
     model.test_cfg = cfg
     return cfg
+
+
+def backbone_patch_size(model: torch.nn.Module) -> Optional[int]:
+    """Patch size of the first ViT (``patch_size`` attribute) inside ``model``, or None."""
+    if not isinstance(model, torch.nn.Module):
+        return None  # a stand-in with only a test_cfg
+    for module in model.modules():
+        patch = getattr(module, 'patch_size', None)
+        if isinstance(patch, int) and patch > 0:
+            return patch
+    return None
+
+
+def upsample_labels(logits: torch.Tensor,
+                    size: Tuple[int, int],
+                    align_corners: bool = False,
+                    threshold: Optional[float] = None,
+                    tile_pixels: int = DEFAULT_TILE_PIXELS) -> np.ndarray:
+    """Class map at ``size`` from low-resolution class scores, one tile of rows at a time.
+
+    The same bilinear resize as MMSeg's ``postprocess_result`` (``F.interpolate``, here
+    through ``grid_sample`` on each tile's output coordinates) followed by the argmax
+    (or ``sigmoid > threshold`` for one class); only ``tile_pixels`` output pixels of
+    scores exist at any time.
+
+    Args:
+        logits (Tensor): (C, h, w) class scores.
+        size (tuple[int, int]): Output (H, W).
+        align_corners (bool): As the model's ``align_corners``.
+        threshold (float, optional): Binary threshold when C == 1.
+        tile_pixels (int): Output pixels per tile (rows are never split).
+
+    Returns:
+        np.ndarray: (H, W) labels; uint8 below 256 classes, else uint16 / int32.
+    """
+    if tile_pixels < 1:
+        raise ValueError(f'tile_pixels must be >= 1, got {tile_pixels}')
+    num_classes, in_h, in_w = logits.shape
+    out_h, out_w = int(size[0]), int(size[1])
+    dtype = np.uint8 if num_classes <= 256 else np.uint16 if num_classes <= 65536 else np.int32
+    labels = np.empty((out_h, out_w), dtype=dtype)
+    logits = logits.float()[None]
+    xs = _grid_coords(out_w, in_w, align_corners, logits.device)
+    rows = max(1, tile_pixels // max(out_w, 1))
+    for top in range(0, out_h, rows):
+        ys = _grid_coords(out_h, in_h, align_corners, logits.device)[top:top + rows]
+        grid = torch.stack(torch.broadcast_tensors(xs[None, :], ys[:, None]), dim=-1)
+        tile = torch.nn.functional.grid_sample(logits, grid[None], mode='bilinear',
+                                               padding_mode='border',
+                                               align_corners=align_corners)[0]
+        if num_classes > 1:
+            tile_labels = tile.argmax(dim=0)
+        else:
+            tile_labels = (tile[0].sigmoid() > (0.3 if threshold is None else threshold))
+        labels[top:top + rows] = tile_labels.cpu().numpy().astype(dtype)
+    return labels
+
+
+def _grid_coords(out_size: int, in_size: int, align_corners: bool,
+                 device: torch.device) -> torch.Tensor:
+    """``grid_sample`` coordinates of ``F.interpolate``'s bilinear sources, per output index."""
+    index = torch.arange(out_size, dtype=torch.float64, device=device)
+    if align_corners:
+        if in_size == 1:  # every output samples the single input pixel
+            return torch.zeros(out_size, dtype=torch.float32, device=device)
+        if out_size == 1:  # F.interpolate's scale is 0: the first input pixel
+            return torch.full((1, ), -1.0, dtype=torch.float32, device=device)
+        source = index * (in_size - 1) / (out_size - 1)
+        return (2 * source / (in_size - 1) - 1).float()
+    # F.interpolate: src = (dst + 0.5) * in / out - 0.5, clamped at 0 (border padding
+    # clamps both ends the same way).
+    source = ((index + 0.5) * in_size / out_size - 0.5).clamp(min=0)
+    return ((2 * source + 1) / in_size - 1).float()
 
 
 @torch.no_grad()
 def predict_files(model: BaseSegmentor,
                   paths: Sequence[str],
                   pipeline: Compose,
-                  batch_size: int = 1) -> Iterator[Tuple[str, np.ndarray, np.ndarray]]:
+                  batch_size: int = 1,
+                  tile_pixels: int = DEFAULT_TILE_PIXELS,
+                  on_bad_image: str = 'raise',
+                  skipped: Optional[List[Tuple[str, str]]] = None
+                  ) -> Iterator[Tuple[str, np.ndarray, np.ndarray]]:
     """Segment image files in batches, in order.
 
     Images of a batch that the pipeline brings to different sizes run as separate
     sub-batches (MMSeg's test-time preprocessing stacks equal sizes only).
+
+    Memory: the model returns class scores at the pipeline's resolution (``ori_shape``
+    is set to the resized shape); :func:`upsample_labels` brings them to the file's size
+    tile by tile, so a huge photo costs its decoded image (3 bytes per pixel) and its
+    labels (1 byte per pixel below 256 classes), not the classes x 4 bytes per pixel of
+    full-resolution scores.
 
     Args:
         model (BaseSegmentor): Segmentor in eval mode (its ``test_step`` is used).
         paths (Sequence[str]): Image files.
         pipeline (Compose): From :func:`inference_pipeline`.
         batch_size (int): Images per forward pass.
+        tile_pixels (int): Output pixels upsampled at once.
+        on_bad_image (str): ``'raise'`` (default) stops at an unreadable image;
+            ``'skip'`` leaves it out and appends ``(path, message)`` to ``skipped``.
+        skipped (list, optional): Receives the skipped images.
 
     Yields:
         tuple[str, np.ndarray, np.ndarray]: The path, the (H, W, 3) RGB image and
-        its (H, W) int64 label map, H and W being the file's size.
+        its (H, W) label map (uint8 below 256 classes), H and W being the file's size.
     """
     if batch_size < 1:
         raise ValueError(f'batch_size must be >= 1, got {batch_size}')
+    if on_bad_image not in ON_BAD_IMAGE:
+        raise ValueError(f'on_bad_image must be one of {ON_BAD_IMAGE}, got {on_bad_image!r}')
+    align_corners = bool(getattr(model, 'align_corners', False))
+    threshold = getattr(getattr(model, 'decode_head', None), 'threshold', None)
     for start in range(0, len(paths), batch_size):
-        chunk = list(paths[start:start + batch_size])
-        images = [read_image(path) for path in chunk]
+        chunk, images = [], []
+        for path in paths[start:start + batch_size]:
+            try:
+                images.append(read_image(path))
+            except ValueError as err:
+                if on_bad_image == 'raise':
+                    raise
+                if skipped is not None:
+                    skipped.append((path, str(err)))
+                continue
+            chunk.append(path)
         packed = [pipeline(dict(img=image, img_path=path)) for image, path in zip(images, chunk)]
+        for sample in packed:
+            # Scores at the model's resolution; upsample_labels does the rest by tiles.
+            meta = sample['data_samples'].metainfo
+            sample['data_samples'].set_metainfo(dict(ori_shape=tuple(meta['img_shape'][:2])))
         groups: Dict[tuple, List[int]] = defaultdict(list)
         for index, sample in enumerate(packed):
             groups[tuple(sample['inputs'].shape)].append(index)
-        labels: Dict[int, np.ndarray] = {}
+        logits: Dict[int, torch.Tensor] = {}
         for indices in groups.values():
             results = model.test_step(
                 dict(inputs=[packed[i]['inputs'] for i in indices],
                      data_samples=[packed[i]['data_samples'] for i in indices]))
             for index, result in zip(indices, results):
-                labels[index] = result.pred_sem_seg.data[0].cpu().numpy().astype(np.int64)
+                logits[index] = result.seg_logits.data
         for index, (path, image) in enumerate(zip(chunk, images)):
-            yield path, image[..., ::-1], labels[index]
+            labels = upsample_labels(logits.pop(index), image.shape[:2], align_corners,
+                                     threshold, tile_pixels)
+            yield path, image[..., ::-1], labels

@@ -87,6 +87,12 @@ class SplitListDataset(BaseSegDataset):
         """
         self.ann_file = self._resolve_ann_file()
         entries = read_split_list(self.ann_file, backend_args=self.backend_args)
+        if not entries:
+            # MMEngine would fail with "need at least one array to concatenate".
+            raise ValueError(
+                f'{type(self).__name__}: split list {self.ann_file} has no entries (only '
+                'blank lines or an empty file); write one "<image> [<label>]" per line, '
+                'e.g. with tools/make_splits.py.')
         img_dir = self.data_prefix.get('img_path') or ''
         ann_dir = self.data_prefix.get('seg_map_path') or ''
         data_list = []

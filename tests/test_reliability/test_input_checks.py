@@ -139,3 +139,94 @@ def test_incompatible_checkpoint_names_file_and_keys():
     CheckpointCompatibilityHook(ignore_keys=[r'^1\.', '^extra']).after_load_checkpoint(
         runner, dict(state_dict=state))
     hook.after_load_checkpoint(runner, dict(state_dict=model.state_dict()))
+
+
+# ---------------------------------------------------------------- issue 14
+def test_empty_split_list_is_one_clear_error(tmp_path):
+    from mmseg_semivl.datasets import SplitListDataset
+    (tmp_path / 'empty.txt').write_text('\n  \n')
+    with pytest.raises(ValueError, match=(
+            rf'^SplitListDataset: split list {tmp_path}/empty.txt has no entries \(only blank '
+            r'lines or an empty file\)')):
+        SplitListDataset(ann_file=str(tmp_path / 'empty.txt'), data_root=str(tmp_path))
+
+
+def _image_and_label(tmp_path, image_hw, label_hw):
+    image = tmp_path / 'img.jpg'
+    label = tmp_path / 'lbl.png'
+    cv2.imwrite(str(image), np.zeros((*image_hw, 3), np.uint8))
+    cv2.imwrite(str(label), np.zeros(label_hw, np.uint8))
+    return dict(img_path=str(image), seg_map_path=str(label), reduce_zero_label=False,
+                seg_fields=[])
+
+
+@pytest.mark.parametrize('checker', ['CheckLabelValues', 'LoadOptionalAnnotations'])
+def test_mask_of_another_size_names_both_files_at_load_time(tmp_path, checker):
+    load = TRANSFORMS.build(dict(type='SafeLoadImageFromFile'))
+    results = load(_image_and_label(tmp_path, (32, 48), (32, 40)))
+    if checker == 'CheckLabelValues':
+        results = TRANSFORMS.build(dict(type='LoadAnnotations'))(results)
+        transform = TRANSFORMS.build(dict(type='CheckLabelValues', num_classes=21))
+    else:
+        transform = TRANSFORMS.build(dict(type='LoadOptionalAnnotations'))
+    with pytest.raises(BadInputError, match=(
+            rf'^label file {tmp_path}/lbl.png is 32x40 \(height x width\) but its image '
+            rf'{tmp_path}/img.jpg is 32x48')):
+        transform(results)
+    good = load(_image_and_label(tmp_path, (32, 48), (32, 48)))
+    good = TRANSFORMS.build(dict(type='LoadAnnotations'))(good)
+    assert TRANSFORMS.build(dict(type='CheckLabelValues', num_classes=21))(good) is good
+
+
+def test_class_definitions_missing_a_class_name_the_file_and_the_class(tmp_path):
+    from mmseg_semivl.engine.runner import ConfigArgumentError, check_class_vocabulary
+    yaml_file = tmp_path / 'mine.yaml'
+    yaml_file.write_text('road: [road, street]\ncar: [car]\n')
+    cfg = dict(
+        model=dict(decode_head=dict(num_classes=3, text_embeddings=dict(
+            class_definitions=str(yaml_file)))),
+        train_dataloader=dict(dataset=dict(type='ConcatDataset', datasets=[dict(
+            type='SplitListDataset', metainfo=dict(classes=('road', 'car', 'tree')))])))
+    with pytest.raises(ConfigArgumentError, match=(
+            rf"^model.decode_head.text_embeddings.class_definitions: class definitions "
+            rf"'{yaml_file}' define 2 classes but the training dataset \(SplitListDataset\) has "
+            r"3; missing: 'tree' \(add e.g. `tree: \[tree\]` to the file\)$")):
+        check_class_vocabulary(cfg)
+    yaml_file.write_text('road: [road]\ncar: [car]\ntree: [tree]\n')
+    check_class_vocabulary(cfg)
+
+
+def test_load_from_another_class_count_fine_tunes_to_the_config_vocabulary(
+        tmp_path, demo_config, tiny_train_options):
+    """VOC (21 classes) checkpoint -> a 3-class config: the config's vocabulary wins."""
+    from mmengine.runner import Runner
+
+    from tools import train as train_tool
+
+    def build(work_dir, *options):
+        cfg = train_tool.build_config(train_tool.parse_args(
+            [demo_config, '--work-dir', str(work_dir), '--cfg-options',
+             *tiny_train_options(), *options]))
+        return Runner.from_cfg(cfg)
+
+    source = build(tmp_path / 'voc')
+    path = str(tmp_path / 'voc21.pth')
+    torch.save(dict(meta=dict(), state_dict=source.model.state_dict()), path)
+    classes = ('background', 'aeroplane', 'bicycle')
+    definitions = tmp_path / 'three.yaml'
+    definitions.write_text(''.join(f'{c}: [{c}]\n' for c in classes))
+    runner = build(
+        tmp_path / 'three', f'load_from={path}', 'model.decode_head.num_classes=3',
+        f'model.decode_head.text_embeddings.class_definitions={definitions}',
+        f'model.guidance.class_definitions={definitions}',
+        *[f'train_dataloader.dataset.datasets.{i}.metainfo.classes=[{",".join(classes)}]'
+          for i in (0, 1)])
+    own = runner.model.decode_head.text_embeddings.clone()
+    runner.load_or_resume()
+    head = runner.model.decode_head
+    assert head.num_classes == 3 and torch.equal(head.text_embeddings, own)
+    loaded = torch.load(path, map_location='cpu')['state_dict']
+    for key, value in runner.model.state_dict().items():
+        if key != 'decode_head.text_embeddings' and not key.startswith('guidance.'):
+            torch.testing.assert_close(value, loaded[key], msg=key)
+    SetupCheckHook().before_train(runner)  # 3 classes everywhere: no error

@@ -26,7 +26,9 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=val_interval, max_keep_ckpts=2,
+        # Crash-safe: atomic writes, old files removed only after the new one is
+        # complete and `last_checkpoint` names it (docs/reliability.md).
+        type='AtomicCheckpointHook', by_epoch=False, interval=val_interval, max_keep_ckpts=2,
         save_last=True, save_best='mIoU', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'))

@@ -102,41 +102,74 @@ class CheckLabelValues(BaseTransform):
     Cityscapes ids instead of train ids) that would otherwise crash the loss with a
     CUDA assert or train silently on garbage.
 
+    It also checks that the label map has the size of its image (``check_size``): a
+    mask of another size otherwise fails much later in ``PadToSize`` or a geometric
+    transform, with a message that names neither file.
+
     Args:
         num_classes (int): Valid labels are ``0 .. num_classes - 1``.
         ignore_index (int): The extra allowed value. Defaults to 255.
         on_error (str): ``'raise'`` (default) or ``'skip'`` (return ``None`` so the
             dataset draws another sample).
+        check_size (bool): Require ``gt_seg_map`` and ``img`` to have the same height
+            and width. Defaults to True.
     """
 
-    def __init__(self, num_classes: int, ignore_index: int = 255, on_error: str = 'raise') -> None:
+    def __init__(self, num_classes: int, ignore_index: int = 255, on_error: str = 'raise',
+                 check_size: bool = True) -> None:
         if num_classes < 1:
             raise ValueError(f'num_classes must be >= 1, got {num_classes}')
         self.num_classes = num_classes
         self.ignore_index = ignore_index
         self.on_error = _check_on_error(on_error)
+        self.check_size = check_size
         self.num_skipped = 0
 
     def transform(self, results: Dict) -> Optional[Dict]:
         if 'gt_seg_map' not in results:
             return results  # unlabeled samples
-        values = np.unique(results['gt_seg_map'])
-        bad = values[((values < 0) | (values >= self.num_classes)) & (values != self.ignore_index)]
-        if bad.size == 0:
+        message = label_size_mismatch(results) if self.check_size else None
+        if message is None:
+            message = self._bad_values(results)
+        if message is None:
             return results
-        shown = ', '.join(str(v) for v in bad[:10].tolist()) + (', ...' if bad.size > 10 else '')
-        message = (f'label file {results.get("seg_map_path", "<unknown>")} has values '
-                   f'[{shown}] outside the classes 0..{self.num_classes - 1} and the '
-                   f'ignore index {self.ignore_index}')
         if self.on_error == 'raise':
             raise BadInputError(message)
         self.num_skipped += 1
         print_log(f'{message}; skipped', logger='current', level=logging.WARNING)
         return None
 
+    def _bad_values(self, results: Dict) -> Optional[str]:
+        values = np.unique(results['gt_seg_map'])
+        bad = values[((values < 0) | (values >= self.num_classes)) & (values != self.ignore_index)]
+        if bad.size == 0:
+            return None
+        shown = ', '.join(str(v) for v in bad[:10].tolist()) + (', ...' if bad.size > 10 else '')
+        return (f'label file {results.get("seg_map_path", "<unknown>")} has values '
+                f'[{shown}] outside the classes 0..{self.num_classes - 1} and the '
+                f'ignore index {self.ignore_index}')
+
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(num_classes={self.num_classes}, '
-                f'ignore_index={self.ignore_index}, on_error={self.on_error!r})')
+                f'ignore_index={self.ignore_index}, on_error={self.on_error!r}, '
+                f'check_size={self.check_size})')
+
+
+def label_size_mismatch(results: Dict) -> Optional[str]:
+    """The message for a label map whose size differs from its image's, else None.
+
+    Args:
+        results (dict): Pipeline results with ``img`` and ``gt_seg_map`` (and their
+            ``img_path`` / ``seg_map_path`` for the message).
+    """
+    if 'img' not in results or 'gt_seg_map' not in results:
+        return None
+    image, label = results['img'].shape[:2], results['gt_seg_map'].shape[:2]
+    if tuple(image) == tuple(label):
+        return None
+    return (f'label file {results.get("seg_map_path", "<unknown>")} is {label[0]}x{label[1]} '
+            f'(height x width) but its image {results.get("img_path", "<unknown>")} is '
+            f'{image[0]}x{image[1]}: the two files do not belong together (or one was resized)')
 
 
 def check_class_definitions(class_defs: Sequence[str], dataset_classes: Sequence[str],

@@ -1,3 +1,4 @@
+from .atomic_checkpoint_hook import AtomicCheckpointHook, CheckpointWriteError  # noqa: F401
 from .exact_resume_hook import ExactResumeHook  # noqa: F401
 from .visualization_hook import SemiVLVisualizationHook  # noqa: F401
 from .checkpoint_compatibility_hook import CheckpointCompatibilityHook  # noqa: F401

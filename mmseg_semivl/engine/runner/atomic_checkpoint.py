@@ -1,27 +1,89 @@
-"""Atomic checkpoint writing: a crash while saving never leaves a broken file behind.
+"""Atomic file writing: a crash while saving never leaves a broken file behind.
 
-MMEngine writes a checkpoint straight to its final path (``LocalBackend.put``) and
-then overwrites ``<work_dir>/last_checkpoint`` in place. A process killed in between
-(pre-emption, out-of-memory, Ctrl-C) leaves a truncated ``.pth`` or an empty
-``last_checkpoint`` - with the latter ``--resume`` silently restarts from scratch.
+A file written straight to its final path is truncated when the process dies in the
+middle (pre-emption, out-of-memory, ``kill -9``). Here every write goes to a hidden
+temporary sibling, is flushed to disk, and is then renamed over the target with
+:func:`os.replace`, which is atomic on POSIX and Windows: readers see the old file or
+the new one, never half.
 
-Here every local write goes to a hidden temporary file in the *same* folder, is
-flushed to disk, and is then renamed over the target with :func:`os.replace`, which
-is atomic on POSIX and Windows: readers see the old file or the new one, never half.
-:func:`apply` installs this for every entry point (tools, ``Runner.save_checkpoint``,
-``CheckpointHook`` incl. best checkpoints); remote backends are left untouched.
+Temporary names carry the host, the process id *and* a random token
+(``.<name>.<host>.<pid>.<token>.tmp``): the process id alone repeats (the trainer is
+process 1 in every container), and a temporary left by a killed run would then block
+the next write. :func:`remove_stale_temporaries` deletes leftovers of killed runs.
+
+Nothing here patches MMEngine: :class:`~mmseg_semivl.engine.hooks.AtomicCheckpointHook`
+uses these helpers for checkpoints and the ``last_checkpoint`` pointer.
 """
 from __future__ import annotations
 
-import builtins
 import contextlib
+import errno
 import os
 import os.path as osp
-from typing import IO, Any, Callable, Iterator, Optional
+import re
+import socket
+import uuid
+from typing import IO, Any, Callable, Iterator, List
 
 import torch
 
-_ORIGINAL_SAVE = '_semivl_original_save_checkpoint'
+TMP_SUFFIX = '.tmp'
+#: errno values that mean "the data does not fit" (full disk, quota, file-size limit).
+NO_SPACE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def temporary_name(path: str) -> str:
+    """The hidden temporary sibling of ``path`` used while it is written.
+
+    Args:
+        path (str): The final file path.
+
+    Returns:
+        str: ``<folder>/.<name>.<host>.<pid>.<token>.tmp``, unique per call.
+    """
+    folder, name = osp.split(osp.abspath(path))
+    host = ''.join(c if c.isalnum() or c == '-' else '-' for c in socket.gethostname()) or 'host'
+    return osp.join(folder, f'.{name}.{host}.{os.getpid()}.{uuid.uuid4().hex[:12]}{TMP_SUFFIX}')
+
+
+_TMP_PATTERNS = (
+    re.compile(r'^\.(?P<target>.+)\.[A-Za-z0-9-]+\.\d+\.[0-9a-f]{12}\.tmp$'),  # this version
+    re.compile(r'^\.(?P<target>.+)\.\d+\.tmp$'),  # earlier versions: .<name>.<pid>.tmp
+)
+
+
+def is_checkpoint_temporary(filename: str) -> bool:
+    """Whether ``filename`` (a base name) is the temporary of a checkpoint or pointer.
+
+    Matches :func:`temporary_name`'s names and the ``.<name>.<pid>.tmp`` names of
+    earlier versions, for targets ``*.pth`` and ``last_checkpoint``.
+    """
+    for pattern in _TMP_PATTERNS:
+        match = pattern.match(filename)
+        if match:
+            target = match.group('target')
+            return target.endswith('.pth') or target == 'last_checkpoint'
+    return False
+
+
+def remove_stale_temporaries(folder: str) -> List[str]:
+    """Delete checkpoint temporaries that killed runs left in ``folder``.
+
+    Call it when no other process writes into ``folder`` (at the start of a run).
+
+    Returns:
+        list[str]: The removed paths.
+    """
+    if not osp.isdir(folder):
+        return []
+    removed = []
+    for name in sorted(os.listdir(folder)):
+        path = osp.join(folder, name)
+        if is_checkpoint_temporary(name) and osp.isfile(path):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+                removed.append(path)
+    return removed
 
 
 def atomic_write(path: str, write: Callable[[IO], Any], binary: bool = True) -> None:
@@ -46,9 +108,9 @@ def _atomic_file(path: str, mode: str, **kwargs: Any) -> Iterator[IO]:
     os.makedirs(folder, exist_ok=True)
     # Same folder = same file system, the condition for os.replace to be atomic.
     # 'x' respects the umask (unlike tempfile.mkstemp's 0600) and never clobbers.
-    tmp = osp.join(folder, f'.{osp.basename(path)}.{os.getpid()}.tmp')
+    tmp = temporary_name(path)
     try:
-        with builtins.open(tmp, mode.replace('w', 'x', 1), **kwargs) as file:
+        with open(tmp, mode.replace('w', 'x', 1), **kwargs) as file:
             yield file
             file.flush()
             os.fsync(file.fileno())
@@ -57,11 +119,22 @@ def _atomic_file(path: str, mode: str, **kwargs: Any) -> Iterator[IO]:
         with contextlib.suppress(FileNotFoundError):
             os.remove(tmp)
         raise
-    _fsync_folder(folder)
+    fsync_folder(folder)
 
 
-def _fsync_folder(folder: str) -> None:
-    # Persist the rename itself (POSIX); not possible (nor needed) on Windows.
+def publish_file(tmp: str, path: str) -> None:
+    """Flush an already written ``tmp`` to disk and rename it onto ``path`` atomically."""
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    fsync_folder(osp.dirname(osp.abspath(path)))
+
+
+def fsync_folder(folder: str) -> None:
+    """Persist renames in ``folder`` (POSIX); not possible (nor needed) on Windows."""
     if not hasattr(os, 'O_DIRECTORY'):
         return
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
@@ -74,62 +147,23 @@ def _fsync_folder(folder: str) -> None:
 def atomic_open(file: Any, mode: str = 'r', *args: Any, **kwargs: Any) -> Any:
     """``open`` whose write mode ('w', 'wb') replaces the target atomically on close.
 
-    Other modes are the builtin ``open``. Used as the module-level ``open`` of
-    MMEngine's checkpoint hook, which rewrites ``last_checkpoint`` with it.
+    Other modes are the builtin ``open``.
     """
     if mode.startswith('w') and isinstance(file, (str, os.PathLike)) and not args:
         return _atomic_file(os.fspath(file), mode, **kwargs)
-    return builtins.open(file, mode, *args, **kwargs)
+    return open(file, mode, *args, **kwargs)
 
 
-def _is_local(filename: str, backend_args: Optional[dict]) -> bool:
-    from mmengine.fileio import LocalBackend, get_file_backend
-    if '://' in str(filename):
-        return False
-    return isinstance(get_file_backend(filename, backend_args=backend_args), LocalBackend)
-
-
-def atomic_save_checkpoint(checkpoint: dict,
-                           filename: str,
-                           file_client_args: Optional[dict] = None,
-                           backend_args: Optional[dict] = None) -> None:
-    """Drop-in for :func:`mmengine.runner.checkpoint.save_checkpoint`, atomic on disk.
-
-    Local paths are written with :func:`atomic_write` (streamed, so the checkpoint is
-    not held in memory twice as MMEngine's ``BytesIO`` path does); other backends
-    (``pavi://``, ``s3://``, custom ``file_client_args``) use MMEngine's function.
+def atomic_save_checkpoint(checkpoint: dict, filename: str) -> None:
+    """``torch.save`` a checkpoint to a local path atomically, streamed to disk.
 
     Args:
         checkpoint (dict): The checkpoint content.
-        filename (str): Target path or URI.
-        file_client_args (dict, optional): Deprecated MMEngine file-client arguments.
-        backend_args (dict, optional): MMEngine file-backend arguments.
+        filename (str): Target path.
     """
-    from mmengine.runner import checkpoint as mmengine_checkpoint
-    if file_client_args is None and _is_local(filename, backend_args):
-        atomic_write(str(filename), lambda file: torch.save(checkpoint, file))
-        return
-    original = getattr(mmengine_checkpoint, _ORIGINAL_SAVE,
-                       mmengine_checkpoint.save_checkpoint)
-    original(checkpoint, filename, file_client_args=file_client_args,
-             backend_args=backend_args)
+    atomic_write(str(filename), lambda file: torch.save(checkpoint, file))
 
 
-def apply() -> None:
-    """Make MMEngine's checkpoint writing atomic for every entry point (idempotent).
-
-    Replaces ``save_checkpoint`` where MMEngine looks it up (its ``checkpoint`` module,
-    ``mmengine.runner`` and the ``runner`` module that ``Runner.save_checkpoint``
-    calls) and gives ``mmengine.hooks.checkpoint_hook`` an atomic ``open`` for the
-    ``last_checkpoint`` pointer file.
-    """
-    import mmengine.hooks.checkpoint_hook as checkpoint_hook_module
-    import mmengine.runner as runner_package
-    import mmengine.runner.checkpoint as checkpoint_module
-    import mmengine.runner.runner as runner_module
-
-    if not hasattr(checkpoint_module, _ORIGINAL_SAVE):
-        setattr(checkpoint_module, _ORIGINAL_SAVE, checkpoint_module.save_checkpoint)
-    for module in (checkpoint_module, runner_package, runner_module):
-        module.save_checkpoint = atomic_save_checkpoint
-    checkpoint_hook_module.open = atomic_open
+def is_no_space_error(error: BaseException) -> bool:
+    """Whether ``error`` means the disk (or quota, or file-size limit) is full."""
+    return isinstance(error, OSError) and error.errno in NO_SPACE_ERRNOS

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, List, Mapping, Union
+from typing import Any, List, Mapping, Optional, Sequence, Union
 
 import yaml
 
@@ -68,6 +68,34 @@ class ClassDefinitions:
             concepts.append([value] if isinstance(value, str) else
                             list(value) if isinstance(value, (list, tuple)) else value)
         return cls(names, concepts, source)
+
+
+def class_count_mismatch(definitions: ClassDefinitions, classes: Sequence[str],
+                         classes_source: str) -> Optional[str]:
+    """The message for definitions that do not define as many classes as ``classes``.
+
+    Args:
+        definitions (ClassDefinitions): Loaded definitions (their ``source`` names the file).
+        classes (Sequence[str]): The class names the model must predict, in label order.
+        classes_source (str): Where ``classes`` come from, for the message.
+
+    Returns:
+        str, optional: Naming the file, the classes it lacks and the ones it has in
+        excess; None when the counts agree (order and spelling are checked elsewhere).
+    """
+    classes = [str(c) for c in classes]
+    if len(definitions.names) == len(classes):
+        return None
+    missing = [c for c in classes if c not in definitions.names]
+    extra = [c for c in definitions.names if c not in classes]
+    parts = [f'class definitions {definitions.source} define {len(definitions.names)} classes '
+             f'but {classes_source} has {len(classes)}']
+    if missing:
+        parts.append(f"missing: {', '.join(repr(c) for c in missing)} (add e.g. "
+                     f"`{missing[0]}: [{missing[0]}]` to the file)")
+    if extra:
+        parts.append(f"not in {classes_source}: {', '.join(repr(c) for c in extra)}")
+    return '; '.join(parts)
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):

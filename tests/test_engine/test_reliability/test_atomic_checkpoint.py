@@ -1,14 +1,13 @@
 """Atomic checkpoint writing: a crash mid-save leaves the previous checkpoint intact."""
 import os
 
-import mmengine.hooks.checkpoint_hook as checkpoint_hook_module
-import mmengine.runner.runner as runner_module
 import pytest
 import torch
 from mmengine.runner.checkpoint import find_latest_checkpoint
 
-from mmseg_semivl.engine.runner import atomic_checkpoint
-from mmseg_semivl.engine.runner.atomic_checkpoint import atomic_open, atomic_save_checkpoint
+from mmseg_semivl.engine.hooks import AtomicCheckpointHook
+from mmseg_semivl.engine.runner.atomic_checkpoint import (atomic_open, atomic_save_checkpoint,
+                                                          is_checkpoint_temporary)
 
 
 class _Crash(Exception):
@@ -28,17 +27,6 @@ def _half_written_save(obj, file, *args, **kwargs):
 _real_save = torch.save
 
 
-def test_apply_patches_every_entry_point():
-    atomic_checkpoint.apply()
-    atomic_checkpoint.apply()  # idempotent
-    import mmengine.runner as runner_package
-    import mmengine.runner.checkpoint as checkpoint_module
-    assert runner_module.save_checkpoint is atomic_save_checkpoint
-    assert runner_package.save_checkpoint is atomic_save_checkpoint
-    assert checkpoint_module.save_checkpoint is atomic_save_checkpoint
-    assert checkpoint_hook_module.open is atomic_open
-
-
 def test_crash_while_overwriting_keeps_previous_checkpoint(tmp_path, monkeypatch):
     path = str(tmp_path / 'iter_2.pth')
     atomic_save_checkpoint({'state_dict': {'w': torch.ones(1000)}, 'meta': {'iter': 2}}, path)
@@ -52,25 +40,29 @@ def test_crash_while_overwriting_keeps_previous_checkpoint(tmp_path, monkeypatch
 
 
 def test_runner_crash_mid_save_keeps_latest_loadable(tmp_path, tiny_run_cfg, monkeypatch):
-    """A real run: iteration 2's save crashes; last_checkpoint still names iter_1, intact."""
+    """A real SemiVL run: iteration 2's save crashes; last_checkpoint still names iter_1."""
+    from mmengine.fileio import LocalBackend
     from mmengine.runner import Runner
-    atomic_checkpoint.apply()
     runner = Runner.from_cfg(tiny_run_cfg(tmp_path, max_iters=2, ckpt_interval=1))
-    saves = []
+    assert any(isinstance(hook, AtomicCheckpointHook) for hook in runner.hooks)
+    written = []
+    original = LocalBackend.put
 
-    def crash_on_second(obj, file, *args, **kwargs):
-        saves.append(os.path.basename(getattr(file, 'name', '')))
-        if len(saves) == 2:
-            _half_written_save(obj, file)
-        _real_save(obj, file, *args, **kwargs)
+    def crash_on_second(backend, obj, filepath):
+        written.append(os.path.basename(str(filepath)))
+        if len(written) == 2:
+            with open(filepath, 'wb') as file:
+                file.write(obj[:len(obj) // 2])
+            raise _Crash
+        original(backend, obj, filepath)
 
-    monkeypatch.setattr(torch, 'save', crash_on_second)
+    monkeypatch.setattr(LocalBackend, 'put', crash_on_second)
     with pytest.raises(_Crash):
         runner.train()
     monkeypatch.undo()
-    # The runner streamed into hidden temporaries next to the targets.
-    targets = [name.split('.tmp')[0].rsplit('.', 1)[0] for name in saves]
-    assert targets == ['.iter_1.pth', '.iter_2.pth']
+    # The hook wrote into hidden, uniquely named temporaries next to the targets.
+    assert [name.split('.pth.')[0] for name in written] == ['.iter_1', '.iter_2']
+    assert all(is_checkpoint_temporary(name) for name in written)
     latest = find_latest_checkpoint(str(tmp_path))
     assert latest.endswith('iter_1.pth') and not os.path.exists(tmp_path / 'iter_2.pth')
     assert torch.load(latest, map_location='cpu')['meta']['iter'] == 1

@@ -77,3 +77,65 @@ def test_amp_variant_skips_nan_loss(hub, monkeypatch):
     before = model.weight.detach().clone()
     wrapper.update_params(_loss(model, 2))
     assert torch.equal(model.weight, before) and skipped_steps() == 1
+
+
+class _TwoTermModel(nn.Module):
+    """Returns a loss dict as segmentors do; ``loss_b`` is NaN when ``bad`` is set."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(2, 1)
+        self.bad = False
+
+    def forward(self, x):
+        out = self.linear(x).sum()
+        return dict(loss_a=out, loss_b=out * float('nan') if self.bad else out * 0.5)
+
+
+def _train_step(model, wrapper, hub, iteration):
+    hub.update_info('iter', iteration - 1)
+    with wrapper.optim_context(model):
+        losses = model(torch.ones(1, 2))
+    wrapper.update_params(sum(losses.values()))
+
+
+def test_consecutive_skips_stop_the_run_naming_iteration_and_terms(hub):
+    model = _TwoTermModel()
+    wrapper = _wrapper(model, max_consecutive_skips=3)
+    _train_step(model, wrapper, hub, 1)
+    model.bad = True
+    _train_step(model, wrapper, hub, 2)
+    _train_step(model, wrapper, hub, 3)
+    model.bad = False
+    _train_step(model, wrapper, hub, 4)  # a good step resets the run of skips
+    model.bad = True
+    _train_step(model, wrapper, hub, 5)
+    _train_step(model, wrapper, hub, 6)
+    with pytest.raises(NonFiniteStepError,
+                       match=r'iteration 7: loss = nan \(non-finite terms: loss_b=nan\); '
+                             r'3 consecutive steps skipped \(optim_wrapper.'
+                             r'max_consecutive_skips=3\)'):
+        _train_step(model, wrapper, hub, 7)
+    assert skipped_steps() == 5
+
+
+def test_max_consecutive_skips_none_never_stops(hub):
+    model = _TwoTermModel()
+    model.bad = True
+    wrapper = _wrapper(model, max_consecutive_skips=None)
+    for iteration in range(1, 30):  # None: never stops
+        _train_step(model, wrapper, hub, iteration)
+    assert skipped_steps() == 29
+    with pytest.raises(ValueError, match='max_consecutive_skips'):
+        _wrapper(model, max_consecutive_skips=0)
+
+
+def test_default_cap_stops_an_all_skipped_run(hub):
+    from mmseg_semivl.engine.optim_wrappers.non_finite_guard import DEFAULT_MAX_CONSECUTIVE_SKIPS
+    model = _TwoTermModel()
+    model.bad = True
+    wrapper = _wrapper(model)
+    with pytest.raises(NonFiniteStepError, match=f'{DEFAULT_MAX_CONSECUTIVE_SKIPS} consecutive'):
+        for iteration in range(1, DEFAULT_MAX_CONSECUTIVE_SKIPS + 1):
+            _train_step(model, wrapper, hub, iteration)
+    assert skipped_steps() == DEFAULT_MAX_CONSECUTIVE_SKIPS
