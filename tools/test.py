@@ -16,7 +16,7 @@ import mmseg_semivl  # noqa: E402,F401  (compat fixes + registration before mmse
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mmseg_semivl.utils.cli import load_run_config  # noqa: E402
+from mmseg_semivl.utils.cli import configure_cpu_threads, load_run_config  # noqa: E402
 
 #: Test sets up to this size get every picture with --show/--show-dir (MMSeg's hook
 #: draws every 50th batch, i.e. nothing at all for a set of fewer than 50 images).
@@ -102,6 +102,7 @@ def show_all_of_small_test_sets(runner: Runner, max_images: int = SHOW_ALL_UP_TO
 
 def main(argv=None):
     args = parse_args(argv)
+    configure_cpu_threads()
     cfg = build_config(args)
     runner = Runner.from_cfg(cfg)
     if (args.show or args.show_dir) and args.show_interval is None:

@@ -24,7 +24,9 @@ from mmseg_semivl.engine.optim_wrappers import NonFiniteStepError  # noqa: E402
 from mmseg_semivl.engine.runner import (ConfigArgumentError, ResumeError,  # noqa: E402
                                         check_class_vocabulary, check_resume_file,
                                         check_run_config, resolve_resume)
-from mmseg_semivl.utils.cli import enable_bf16_amp, load_run_config  # noqa: E402
+from mmseg_semivl.utils.cli import (configure_cpu_threads, enable_bf16_amp,  # noqa: E402
+                                    load_run_config)
+from mmseg_semivl.utils.train_data import drop_unlabeled_stream  # noqa: E402
 
 #: Errors that end the tool with one line ``error: <message>`` (exit status 1): their
 #: message names the file, key or iteration at fault; a traceback adds nothing.
@@ -84,6 +86,9 @@ def build_config(args) -> Config:
         enable_bf16_amp(cfg)
     check_run_config(cfg)  # a misspelt hook/loop argument fails now, not at the first save
     check_class_vocabulary(cfg)  # names the class-definition file and the missing class
+    if drop_unlabeled_stream(cfg):
+        print_log('model.use_consistency=False: training on the labeled stream alone (no loss '
+                  'would read the unlabeled images)', logger='current')
     if args.resume == 'auto':
         choice = resolve_resume(cfg.work_dir)
         print_log(choice.message, logger='current',
@@ -98,6 +103,7 @@ def build_config(args) -> Config:
 
 def main(argv=None):
     args = parse_args(argv)
+    configure_cpu_threads()
     cfg = build_config(args)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()

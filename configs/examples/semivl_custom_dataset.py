@@ -35,7 +35,7 @@ geometric = [
 labeled_pipeline = [
     dict(type='SafeLoadImageFromFile'),
     dict(type='LoadAnnotations'),
-    dict(type='CheckLabelValues', num_classes=len(classes)),
+    dict(type='CheckLabelValues'),  # checks against the dataset's classes
     *geometric,
     dict(type='PadToSize', size=crop_size),
     dict(type='PackSemiInputs', branch='labeled'),

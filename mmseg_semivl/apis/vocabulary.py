@@ -85,7 +85,7 @@ def set_vocabulary(model: BaseSegmentor,
     text = build_text_embeddings(
         class_definitions=definitions, aggregation=aggregation, device=device,
         **text_embedding_settings(config))
-    head.set_text_embeddings(text.embeddings)
+    head.set_text_embeddings(text.embeddings, text.class_names)
     sync_num_classes(model)
     model.dataset_meta = dict(
         classes=tuple(text.class_names), palette=generate_palette(len(text.class_names)))

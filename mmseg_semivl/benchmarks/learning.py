@@ -158,10 +158,7 @@ def build_row_config(config: Union[str, Config], row: str, seed: int, data: Task
     for dataset, ann_file in zip((labeled, unlabeled), lists):
         # Assigned, not merged: a base palette of another length must not survive.
         dataset.update(data_root=data.root, ann_file=ann_file)
-        dataset['metainfo'] = metainfo
-        for transform in dataset.pipeline:
-            if transform['type'] == 'CheckLabelValues':
-                transform['num_classes'] = len(data.classes)
+        dataset['metainfo'] = metainfo  # CheckLabelValues follows the dataset's classes
     cfg.val_dataloader.dataset.update(data_root=data.root, ann_file=data.val)
     cfg.val_dataloader.dataset['metainfo'] = metainfo
     cfg.test_dataloader = cfg.val_dataloader

@@ -9,6 +9,7 @@ from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
 from .split_files import resolve_split_name, shipped_splits_help
+from .transforms.checks import bind_dataset_classes
 from .split_io import SplitEntry, read_split_list
 
 
@@ -62,6 +63,9 @@ class SplitListDataset(BaseSegDataset):
         # shipped list can still be found by name afterwards.
         self._ann_file_arg = str(ann_file)
         super().__init__(ann_file=str(ann_file), **kwargs)
+        classes = self.metainfo.get('classes') or ()
+        if classes:
+            bind_dataset_classes(self.pipeline, len(classes))
 
     def _resolve_ann_file(self) -> str:
         """Path of the list to read (see the class docstring for the order)."""

@@ -15,6 +15,8 @@ from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset, BDD100KDataset, CityscapesDataset, DarkZurichDataset
 from mmseg.registry import DATASETS
 
+from .transforms.checks import bind_dataset_classes
+
 #: The 19 Cityscapes training classes, in train-id order (MMSeg's list).
 CITYSCAPES_CLASSES = tuple(CityscapesDataset.METAINFO['classes'])
 #: MMSeg's Cityscapes palette, one RGB triple per train id.
@@ -79,6 +81,7 @@ class UDABaseDataset(BaseSegDataset):
         self.check_files = check_files
         self.max_missing_reported = max_missing_reported
         super().__init__(**kwargs)
+        bind_dataset_classes(self.pipeline, len(self.metainfo['classes']))
 
     def _hint(self) -> str:
         return f' Prepare it with {self.CONVERTER}.' if self.CONVERTER else ''

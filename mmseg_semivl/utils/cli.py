@@ -73,3 +73,27 @@ def disable_amp(cfg: Config) -> Optional[str]:
         cfg.optim_wrapper.pop(key, None)
     dtype = cfg.optim_wrapper.pop('dtype', None)
     return 'float16' if dtype is None else str(dtype).replace('torch.', '')
+
+
+def configure_cpu_threads() -> Optional[int]:
+    """On a machine without CUDA, one share of the cores per process unless told otherwise.
+
+    PyTorch gives every process all cores; with several processes (CPU DDP, or other jobs
+    on a shared machine) they oversubscribe them, and a step took ~7 s instead of
+    0.2-0.5 s on 2 shared cores (docs/performance.md). ``OMP_NUM_THREADS`` set by the user
+    always wins.
+
+    Returns:
+        int, optional: The thread count set, or None when nothing was changed.
+    """
+    import os
+
+    import torch
+    if torch.cuda.is_available() or os.environ.get('OMP_NUM_THREADS'):
+        return None
+    processes = int(os.environ.get('LOCAL_WORLD_SIZE', '1') or 1)
+    threads = max(1, (os.cpu_count() or 1) // max(processes, 1))
+    torch.set_num_threads(threads)
+    print_log(f'CPU run: {threads} torch thread(s) per process ({processes} process(es) on '
+              f'{os.cpu_count()} cores); set OMP_NUM_THREADS to choose', logger='current')
+    return threads

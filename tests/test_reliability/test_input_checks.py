@@ -230,3 +230,37 @@ def test_load_from_another_class_count_fine_tunes_to_the_config_vocabulary(
         if key != 'decode_head.text_embeddings' and not key.startswith('guidance.'):
             torch.testing.assert_close(value, loaded[key], msg=key)
     SetupCheckHook().before_train(runner)  # 3 classes everywhere: no error
+
+
+def test_label_check_takes_the_dataset_class_count(tmp_path):
+    """CheckLabelValues() in a split-list pipeline checks against the dataset's classes."""
+    from mmengine.registry import init_default_scope
+
+    from mmseg_semivl.datasets import SplitListDataset
+    init_default_scope('mmseg')
+    cv2.imwrite(str(tmp_path / 'a.png'), np.zeros((8, 8, 3), np.uint8))
+    cv2.imwrite(str(tmp_path / 'a_label.png'), np.full((8, 8), 3, np.uint8))
+    (tmp_path / 'list.txt').write_text('a.png a_label.png\n')
+    pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
+                dict(type='CheckLabelValues')]
+    three = SplitListDataset(ann_file='list.txt', data_root=str(tmp_path), pipeline=pipeline,
+                             metainfo=dict(classes=('a', 'b', 'c')))
+    assert three.pipeline.transforms[-1].num_classes == 3
+    with pytest.raises(BadInputError, match=r'a_label.png has values \[3\] outside the classes 0..2'):
+        three[0]
+    four = SplitListDataset(ann_file='list.txt', data_root=str(tmp_path), pipeline=pipeline,
+                            metainfo=dict(classes=('a', 'b', 'c', 'd')))
+    assert int(four[0]['gt_seg_map'].max()) == 3  # a valid class of a 4-class dataset
+
+
+def test_decoder_class_names_are_checked_against_the_dataset():
+    """SetupCheckHook compares the head's own vocabulary, spelling-insensitively."""
+    from mmseg_semivl.engine.hooks import SetupCheckHook
+    head = SimpleNamespace(num_classes=3, class_names=['background', 'diningtable', 'tvmonitor'])
+    hook = SetupCheckHook()
+    hook._check_classes(SimpleNamespace(decode_head=head),
+                        ['background', 'dining table', 'tv/monitor'], 'VOC')
+    head.class_names = ['background', 'tvmonitor', 'diningtable']
+    with pytest.raises(BadInputError, match="decoder's class names"):
+        hook._check_classes(SimpleNamespace(decode_head=head),
+                            ['background', 'dining table', 'tv/monitor'], 'VOC')

@@ -227,3 +227,13 @@ def test_test_tool_show_dir_writes_every_picture_of_a_small_test_set(
     num_images = len(DATASETS.build(cfg.test_dataloader.dataset))
     assert 0 < num_images < 50  # MMSeg's interval of 50 drew none of them
     assert len(list(show_dir.rglob('*.png'))) == num_images
+
+
+def test_supervised_only_config_drops_the_unlabeled_stream(demo_config, tmp_path):
+    from tools import train as train_tool
+    cfg = train_tool.build_config(train_tool.parse_args(
+        [demo_config, '--work-dir', str(tmp_path), '--cfg-options',
+         'model.use_consistency=False']))
+    assert cfg.train_dataloader.dataset.type != 'ConcatDataset'
+    assert cfg.train_dataloader.sampler.type == 'InfiniteSampler'
+    assert cfg.model.guidance is None

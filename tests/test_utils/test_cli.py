@@ -25,3 +25,21 @@ def test_disable_amp_reports_the_configured_dtype():
     cfg = Config(dict(optim_wrapper=dict(type='AmpOptimWrapper', dtype=torch.bfloat16)))
     assert disable_amp(cfg) == 'bfloat16'
     assert disable_amp(cfg) is None  # already plain
+
+
+def test_cpu_threads_share_the_cores_unless_set(monkeypatch):
+    import torch
+
+    from mmseg_semivl.utils.cli import configure_cpu_threads
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setenv('OMP_NUM_THREADS', '1')
+        assert configure_cpu_threads() is None  # the user's choice wins
+        monkeypatch.delenv('OMP_NUM_THREADS')
+        monkeypatch.setenv('LOCAL_WORLD_SIZE', '64')
+        monkeypatch.setattr('os.cpu_count', lambda: 16)
+        assert configure_cpu_threads() == 1
+        monkeypatch.setenv('LOCAL_WORLD_SIZE', '4')
+        assert configure_cpu_threads() == 4 and torch.get_num_threads() == 4
+    finally:
+        torch.set_num_threads(before)

@@ -17,7 +17,7 @@ val_list = 'ade/val.txt'  # 2,000 images
 labeled_pipeline = [
     dict(type='SafeLoadImageFromFile'),  # names the file it cannot read
     dict(type='LoadAnnotations'),
-    dict(type='CheckLabelValues', num_classes=num_classes),  # names a file with bad labels
+    dict(type='CheckLabelValues'),  # names a file with bad labels (classes: the dataset's)
     *_base_.geometric,
     dict(type='PadToSize', size=_base_.crop_size),
     dict(type='PackSemiInputs', branch='labeled'),

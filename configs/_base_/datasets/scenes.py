@@ -23,7 +23,7 @@ geometric = [
 labeled_pipeline = [
     dict(type='SafeLoadImageFromFile'),
     dict(type='LoadAnnotations'),
-    dict(type='CheckLabelValues', num_classes=num_classes),
+    dict(type='CheckLabelValues'),  # classes: the dataset's
     *geometric,
     dict(type='PadToSize', size=crop_size),
     dict(type='PackSemiInputs', branch='labeled'),

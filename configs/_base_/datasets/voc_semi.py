@@ -29,7 +29,7 @@ geometric = [
 labeled_pipeline = [
     dict(type='SafeLoadImageFromFile'),  # names the file it cannot read
     dict(type='LoadAnnotations'),
-    dict(type='CheckLabelValues', num_classes=num_classes),  # names a file with bad labels
+    dict(type='CheckLabelValues'),  # names a file with bad labels (classes: the dataset's)
     *geometric,
     dict(type='PadToSize', size=crop_size),
     dict(type='PackSemiInputs', branch='labeled'),

@@ -107,7 +107,10 @@ class CheckLabelValues(BaseTransform):
     transform, with a message that names neither file.
 
     Args:
-        num_classes (int): Valid labels are ``0 .. num_classes - 1``.
+        num_classes (int, optional): Valid labels are ``0 .. num_classes - 1``. None (the
+            default) takes the class count of the dataset whose pipeline this is
+            (:func:`bind_dataset_classes`), so a config that changes the classes need
+            not restate its pipelines.
         ignore_index (int): The extra allowed value. Defaults to 255.
         on_error (str): ``'raise'`` (default) or ``'skip'`` (return ``None`` so the
             dataset draws another sample).
@@ -115,9 +118,9 @@ class CheckLabelValues(BaseTransform):
             and width. Defaults to True.
     """
 
-    def __init__(self, num_classes: int, ignore_index: int = 255, on_error: str = 'raise',
-                 check_size: bool = True) -> None:
-        if num_classes < 1:
+    def __init__(self, num_classes: Optional[int] = None, ignore_index: int = 255,
+                 on_error: str = 'raise', check_size: bool = True) -> None:
+        if num_classes is not None and num_classes < 1:
             raise ValueError(f'num_classes must be >= 1, got {num_classes}')
         self.num_classes = num_classes
         self.ignore_index = ignore_index
@@ -128,6 +131,9 @@ class CheckLabelValues(BaseTransform):
     def transform(self, results: Dict) -> Optional[Dict]:
         if 'gt_seg_map' not in results:
             return results  # unlabeled samples
+        if self.num_classes is None:
+            raise ValueError('CheckLabelValues(num_classes=None) outside a dataset that sets '
+                             'it: give num_classes, or use it in a split-list dataset pipeline')
         message = label_size_mismatch(results) if self.check_size else None
         if message is None:
             message = self._bad_values(results)
@@ -172,9 +178,15 @@ def label_size_mismatch(results: Dict) -> Optional[str]:
             f'{image[0]}x{image[1]}: the two files do not belong together (or one was resized)')
 
 
+def _spelling(name: str) -> str:
+    """'Dining table', 'diningtable' and 'tv/monitor', 'tvmonitor' compare equal."""
+    return ''.join(c for c in name.lower() if c.isalnum())
+
+
 def check_class_definitions(class_defs: Sequence[str], dataset_classes: Sequence[str],
                             class_defs_name: str = 'class definitions',
-                            dataset_name: str = 'dataset') -> None:
+                            dataset_name: str = 'dataset',
+                            spelling_insensitive: bool = False) -> None:
     """Raise unless two class lists are equal, in the same order.
 
     Args:
@@ -183,13 +195,16 @@ def check_class_definitions(class_defs: Sequence[str], dataset_classes: Sequence
         dataset_classes (Sequence[str]): ``dataset.metainfo['classes']``.
         class_defs_name (str): How to call the first list in the message (its file).
         dataset_name (str): How to call the second list in the message.
+        spelling_insensitive (bool): Compare names ignoring case, spaces and
+            punctuation (the VOC devkit's 'diningtable' is the dataset's 'dining table').
 
     Raises:
         BadInputError: Naming the classes only in one list, or the first position
             where the order differs (label ``i`` must mean class ``i`` in both).
     """
     ours, theirs = [str(c) for c in class_defs], [str(c) for c in dataset_classes]
-    if ours == theirs:
+    if ours == theirs or (spelling_insensitive and len(ours) == len(theirs) and all(
+            _spelling(a) == _spelling(b) for a, b in zip(ours, theirs))):
         return
     problems = []
     if len(ours) != len(theirs):
@@ -234,3 +249,15 @@ def check_crop_size(crop_size: Sequence[int], patch_size: int, min_patches: int 
             lower = side // patch_size * patch_size
             raise BadInputError(f'crop {name} {side} px is not a multiple of the patch size '
                                 f'{patch_size}; use {lower} or {lower + patch_size}')
+
+
+def bind_dataset_classes(pipeline, num_classes: int) -> None:
+    """Give every ``CheckLabelValues(num_classes=None)`` of ``pipeline`` the dataset's count.
+
+    Args:
+        pipeline: A dataset's ``Compose`` (``.transforms``) or list of transforms.
+        num_classes (int): ``len(dataset.metainfo['classes'])``.
+    """
+    for transform in getattr(pipeline, 'transforms', pipeline):
+        if isinstance(transform, CheckLabelValues) and transform.num_classes is None:
+            transform.num_classes = num_classes

@@ -16,10 +16,11 @@ class SetupCheckHook(Hook):
     """Fail fast (``before_train``) on a class list or crop the model cannot use.
 
     * The training dataset's ``metainfo['classes']`` must equal the class names of
+      the decoder (``decode_head.class_names``, kept when the head builds its text
+      embeddings; spelling variants such as 'diningtable' / 'dining table' match), of
       the dense CLIP guidance (``model.guidance.class_names``), of the optional
-      ``class_definitions`` (the decoder's vocabulary, which the head does not keep),
-      and their number the head's ``num_classes`` - otherwise label ``i`` and text
-      embedding ``i`` mean different classes.
+      ``class_definitions``, and their number the head's ``num_classes`` - otherwise
+      label ``i`` and text embedding ``i`` mean different classes.
     * The training crop (``model.data_preprocessor.size``) must be a multiple of the
       backbone's patch size and span at least ``min_patches`` patches
       (:func:`~mmseg_semivl.datasets.transforms.checks.check_crop_size`).
@@ -50,6 +51,10 @@ class SetupCheckHook(Hook):
         if head is not None and getattr(head, 'num_classes', len(classes)) != len(classes):
             raise BadInputError(f'decode_head.num_classes={head.num_classes} but '
                                 f'{dataset_name} has {len(classes)} classes: {classes}')
+        if getattr(head, 'class_names', None) is not None:
+            # The decoder's vocabulary, as built from its text_embeddings config.
+            check_class_definitions(head.class_names, classes, "the decoder's class names",
+                                    dataset_name, spelling_insensitive=True)
         guidance = getattr(model, 'guidance', None)
         if getattr(guidance, 'class_names', None) is not None:
             check_class_definitions(guidance.class_names, classes,

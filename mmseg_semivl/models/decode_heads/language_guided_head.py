@@ -204,9 +204,10 @@ class LanguageGuidedHead(FeaturePerturbationMixin, BaseDecodeHead):
                                                          skip_channels, up_channels)
         self._check_config(in_channels, channels, text_channels, skip_channels, up_channels,
                            spatial_reasoning, joint_reasoning, upsampling, class_chunk_size)
-        embeddings = None
+        embeddings, class_names = None, None
         if text_embeddings is not None:
-            embeddings = self._build_text_embeddings(text_embeddings)
+            text = self._build_text_embeddings(text_embeddings)
+            embeddings, class_names = text.embeddings, list(text.class_names)
             if num_classes is not None and num_classes != embeddings.shape[0]:
                 raise ValueError(f'num_classes={num_classes} but text_embeddings builds '
                                  f'{embeddings.shape[0]} class embeddings')
@@ -229,8 +230,9 @@ class LanguageGuidedHead(FeaturePerturbationMixin, BaseDecodeHead):
         # Persistent: checkpoints carry the vocabulary the head was trained with.
         self.register_buffer('text_embeddings', torch.zeros(num_classes, text_channels))
         self._has_text_embeddings = False
+        self.class_names: Optional[List[str]] = None  # set with the embeddings, when known
         if embeddings is not None:
-            self.set_text_embeddings(embeddings)
+            self.set_text_embeddings(embeddings, class_names)
 
         # The class itself, so that the norm builds outside the mmseg scope too.
         gn_class = MODELS.get(gn_type)
@@ -327,8 +329,12 @@ class LanguageGuidedHead(FeaturePerturbationMixin, BaseDecodeHead):
             raise ValueError(f'class_chunk_size must be >= 1 or None, got {class_chunk_size}')
 
     @staticmethod
-    def _build_text_embeddings(cfg: dict) -> Tensor:
-        """Build one text embedding per class from ``build_text_embeddings`` kwargs."""
+    def _build_text_embeddings(cfg: dict):
+        """One text embedding per class from ``build_text_embeddings`` kwargs.
+
+        Returns:
+            ConceptEmbeddings: ``embeddings`` (N, D) and the N ``class_names``.
+        """
         if not isinstance(cfg, dict):
             raise TypeError(f'text_embeddings must be a dict of build_text_embeddings '
                             f'arguments, got {type(cfg).__name__}')
@@ -339,14 +345,18 @@ class LanguageGuidedHead(FeaturePerturbationMixin, BaseDecodeHead):
         # Imported here: the text package is independent of the decoder and
         # loads open_clip, which only this optional path needs.
         from mmseg_semivl.models.text import build_text_embeddings
-        return build_text_embeddings(**cfg).embeddings
+        return build_text_embeddings(**cfg)
 
-    def set_text_embeddings(self, embeddings: Tensor) -> None:
+    def set_text_embeddings(self, embeddings: Tensor,
+                            class_names: Optional[Sequence[str]] = None) -> None:
         """Replace the class text embeddings; N may change (open vocabulary).
 
         Args:
             embeddings (Tensor): (N, text_channels) class text embeddings
                 (normalised internally).
+            class_names (Sequence[str], optional): The N class names they embed, kept
+                in ``class_names`` for checks against the dataset (not in
+                checkpoints); None when unknown.
 
         Note:
             MMSeg's ``EncoderDecoder`` copies ``num_classes``/``out_channels``
@@ -366,6 +376,9 @@ class LanguageGuidedHead(FeaturePerturbationMixin, BaseDecodeHead):
         self.text_embeddings = embeddings.detach().to(
             device=self.text_embeddings.device, dtype=torch.float32).clone()
         self.num_classes = self.out_channels = num_classes
+        if class_names is not None and len(class_names) != num_classes:
+            raise ValueError(f'{len(class_names)} class names for {num_classes} text embeddings')
+        self.class_names = list(class_names) if class_names is not None else None
         if num_classes == 1 and self.threshold is None:
             self.threshold = 0.3  # what BaseDecodeHead sets for a single output channel
         self._has_text_embeddings = True
@@ -374,7 +387,12 @@ class LanguageGuidedHead(FeaturePerturbationMixin, BaseDecodeHead):
         # Adopt the checkpoint's vocabulary (and its N) before the shape check.
         key = prefix + 'text_embeddings'
         if key in state_dict:
-            self.set_text_embeddings(state_dict[key])
+            loaded = torch.as_tensor(state_dict[key])
+            # The names stay known when the checkpoint embeds the same vocabulary.
+            same = (self.class_names is not None and loaded.shape == self.text_embeddings.shape
+                    and torch.allclose(loaded.float().cpu(), self.text_embeddings.cpu(),
+                                       atol=1e-5))
+            self.set_text_embeddings(loaded, self.class_names if same else None)
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def _select_inputs(self, inputs: Sequence[Tensor]) -> List[Tensor]:
