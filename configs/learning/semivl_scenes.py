@@ -6,6 +6,13 @@ _base_ = [
     '../_base_/default_runtime.py', '../_base_/models/semivl_tiny-scenes.py',
     '../_base_/datasets/scenes.py', '../_base_/schedules/adamw_poly.py'
 ]
+# The task's vocabulary: the decoder embeds the class names, the guidance scores each
+# class by the max over its concepts (class_definitions/scenes.yaml).
+model = dict(
+    decode_head=dict(
+        num_classes=_base_.num_classes,
+        text_embeddings=dict(class_definitions='scenes', aggregation='name')),
+    guidance=dict(class_definitions='scenes', aggregation='max'))
 max_iters = 400
 # The tiny encoder is pretrained but small: it adapts at a tenth of the head's rate
 # (the paper's VOC setting is 0.01 x for ViT-B/16), the head at 1e-3.

@@ -22,8 +22,8 @@ model = dict(
         text_proj_channels=32,
         feedforward_channels=128,
         aspp_dilations=(1, 2, 3, 4),
-        text_embeddings=dict(**clip, class_definitions='scenes', aggregation='name')),
-    guidance=dict(**clip, img_size=96, class_definitions='scenes', aggregation='max'),
+        text_embeddings=dict(**clip)),
+    guidance=dict(**clip, img_size=96),
     # The tiny CLIP's own logit scale (recorded in the shipped weights' metadata),
     # not the 100 of OpenAI's CLIP: at 100 nearly every pixel would pass zeta = 0.9.
     guidance_temperature=18.0,
