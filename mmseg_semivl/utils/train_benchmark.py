@@ -41,7 +41,8 @@ def watch_train_step(recorder: MethodCallRecorder, model: nn.Module,
     recorder.watch('data_preprocessor', model.data_preprocessor, 'forward')
     if getattr(model, 'guidance', None) is not None:
         recorder.watch('guidance', model.guidance, 'forward')
-    recorder.watch('encoder', model, 'extract_feat')
+    # A teacher-student segmentor trains its student; its own extract_feat is inference.
+    recorder.watch('encoder', getattr(model, 'student', model), 'extract_feat')
     recorder.watch('decoder', model.decode_head, 'forward')
     recorder.watch('backward', optim_wrapper, 'backward')
     recorder.watch('optimizer_step', optim_wrapper, 'step')

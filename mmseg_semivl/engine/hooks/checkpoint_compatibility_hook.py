@@ -1,6 +1,7 @@
 """Refuse to load or resume from a checkpoint that does not fit the model."""
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 from mmengine.hooks import Hook
@@ -32,6 +33,11 @@ class CheckpointCompatibilityHook(Hook):
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         state = checkpoint.get('state_dict', checkpoint)
+        if hasattr(model, 'convert_state_dict'):
+            # Compare in the layout the model loads into (a teacher-student segmentor
+            # maps flat and student-only checkpoints itself); the file stays as it is.
+            state = model.convert_state_dict(
+                {re.sub(r'^module\.', '', k): v for k, v in state.items()})
         check_checkpoint_compatible(model.state_dict(), state, _checkpoint_name(runner),
                                     self.ignore_keys)
 

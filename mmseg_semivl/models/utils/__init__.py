@@ -1,4 +1,9 @@
 from .autocast_norm import AutocastGroupNorm
 from .box_mix import MixPartnerSelector, box_mix
+from .loss_dict import add_prefix, reweight_losses
+from .mixers import BaseMixer, ClassMixMasker, CutMixBoxMixer
 
-__all__ = ['AutocastGroupNorm', 'MixPartnerSelector', 'box_mix']
+__all__ = [
+    'AutocastGroupNorm', 'BaseMixer', 'ClassMixMasker', 'CutMixBoxMixer', 'MixPartnerSelector',
+    'add_prefix', 'box_mix', 'reweight_losses'
+]
