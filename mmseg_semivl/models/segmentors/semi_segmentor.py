@@ -68,8 +68,8 @@ class SemiSupervisedSegmentor(SemiVLSegmentor):
         student = dict(type=STUDENT_TYPE, backbone=backbone, decode_head=decode_head,
                        neck=neck, auxiliary_head=auxiliary_head, train_cfg=train_cfg,
                        test_cfg=test_cfg, pretrained=pretrained, init_cfg=init_cfg)
-        semi_train_cfg = dict(sup_weight=sup_weight, unsup_weight=unsup_weight,
-                              **kwargs.pop('semi_train_cfg', None) or {})
+        semi_train_cfg = {'sup_weight': sup_weight, 'unsup_weight': unsup_weight,
+                          **(kwargs.pop('semi_train_cfg', None) or {})}
         super().__init__(
             student,
             guidance=guidance,

@@ -137,7 +137,7 @@ class TeacherStudentSegmentor(BaseSegmentor):
         self.mixer = MODELS.build(mixer) if mixer is not None else None
         self.mix_partners = MixPartnerSelector()
         self.semi_train_cfg = ConfigDict({**SEMI_TRAIN_DEFAULTS, **(semi_train_cfg or {})})
-        self.semi_test_cfg = ConfigDict(dict(predict_on='student', **(semi_test_cfg or {})))
+        self.semi_test_cfg = ConfigDict({'predict_on': 'student', **(semi_test_cfg or {})})
         if self.semi_test_cfg.predict_on not in PREDICT_ON:
             raise ValueError(f'semi_test_cfg.predict_on must be one of {PREDICT_ON}, got '
                              f'{self.semi_test_cfg.predict_on!r}')

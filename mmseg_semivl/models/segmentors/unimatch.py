@@ -68,7 +68,7 @@ class UniMatchSegmentor(TeacherStudentSegmentor):
         super().__init__(
             student,
             loss_consistency=loss_consistency,
-            semi_train_cfg=dict(dict(sup_weight=0.5, unsup_weight=0.5), **(semi_train_cfg or {})),
+            semi_train_cfg={'sup_weight': 0.5, 'unsup_weight': 0.5, **(semi_train_cfg or {})},
             **kwargs)
         self.use_consistency = use_consistency
         self.use_feature_perturbation = use_feature_perturbation
