@@ -46,7 +46,7 @@ class FlopCount:
     matmul costs ``2 * M * N * K``. Only matmuls, convolutions and attention are
     counted (element-wise work, norms and resizes are not), which is what dominates a
     ViT step and what hardware peak TFLOP/s figures refer to. Works on fake tensors
-    (:class:`FakeExecution`), i.e. without doing the arithmetic.
+    (:class:`~mmseg_semivl.analysis.FakeExecution`), i.e. without doing the arithmetic.
 
     Attributes:
         total (int): All FLOPs of the call, forward and backward.

@@ -104,7 +104,8 @@ class SemiVLSegmentor(UniMatchSegmentor):
             num_valid = valid.sum().clamp(min=1)
             stats['guidance_coverage'] = (
                 (extra['guide_conf'] >= self.guidance_threshold) & valid).sum() / num_valid
-            stats['lambda_guidance'] = torch.tensor(self.current_guidance_weight(), device=conf.device)
+            stats['lambda_guidance'] = torch.tensor(self.current_guidance_weight(),
+                                                    device=conf.device)
         return stats
 
     @torch.no_grad()

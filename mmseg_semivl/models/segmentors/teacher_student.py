@@ -13,7 +13,7 @@ an optional teacher, frozen reference models, a mixer and ``semi_train_cfg`` /
 from __future__ import annotations
 
 import copy
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -201,6 +201,12 @@ class TeacherStudentSegmentor(BaseSegmentor):
             parts['teacher'] = self.teacher
         parts.update({f'frozen.{n}': m for n, m in self.frozen_models.items()})
         return parts
+
+    @property
+    def student_pass_names(self) -> Tuple[str, ...]:
+        """The student's forward passes of one training step, in call order (benchmarks)."""
+        weak = () if self.teacher is not None else ('weak_forward', )
+        return ('labeled_forward', *weak, 'strong_forward')
 
     def train(self, mode: bool = True) -> 'TeacherStudentSegmentor':
         super().train(mode)

@@ -93,6 +93,11 @@ class UniMatchSegmentor(TeacherStudentSegmentor):
         strong = tuple(f's{i}' for i in range(1, self.num_strong_views + 1))
         return strong + ((FP_VIEW, ) if self.use_feature_perturbation else ())
 
+    @property
+    def student_pass_names(self) -> Tuple[str, ...]:
+        """Labeled + weak (with the perturbed weak decode), then all strong views."""
+        return ('labeled_weak_forward', 'strong_forward')
+
     def trains_unlabeled(self, inputs: Dict[str, Tensor]) -> bool:
         return self.use_consistency and 'weak' in inputs
 
