@@ -52,8 +52,8 @@ class FlopCount:
         total (int): All FLOPs of the call, forward and backward.
         by_module (dict[str, int]): FLOPs under every module that ran, keyed by
             FlopCounterMode's dotted module path, whose first part is the root
-            module's class name (e.g. ``'SemiSupervisedSegmentor.backbone'``). Exact
-            for forward passes; backward operations are attributed by PyTorch's module
+            module's class name (e.g. ``'SemiSupervisedSegmentor.student.backbone'``).
+            Exact for forward passes; backward operations are attributed by PyTorch's module
             tracker, which can assign them to the wrong module.
     """
 

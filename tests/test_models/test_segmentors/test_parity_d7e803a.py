@@ -10,6 +10,7 @@ import os
 
 import pytest
 import torch
+from mmseg.registry import MODELS
 
 from semi_batch import build, losses_of, set_progress
 
@@ -108,4 +109,24 @@ def test_old_layout_state_dict_loads_and_reproduces_the_losses(model_cfg):
     fresh.train()
     losses = losses_of(fresh, seed=1)
     for key, value in REFERENCE['losses']['semivl_zero_thresholds'].items():
+        assert losses[new_name(key)].item() == pytest.approx(value, abs=1e-6), key
+
+
+def test_nested_semivl_config_is_the_same_model(model_cfg):
+    """SemiVLSegmentor(student=...) equals the flat SemiSupervisedSegmentor config."""
+    flat = copy.deepcopy(model_cfg)
+    student = dict(type='HeadSyncedEncoderDecoder')
+    for key in ('backbone', 'decode_head', 'train_cfg', 'test_cfg'):
+        student[key] = flat.pop(key)
+    nested = dict(type='SemiVLSegmentor', student=student,
+                  semi_train_cfg=dict(sup_weight=flat.pop('sup_weight'),
+                                      unsup_weight=flat.pop('unsup_weight')),
+                  **{k: v for k, v in flat.items() if k != 'type'})
+    set_progress(3, 10)
+    torch.manual_seed(0)
+    model = MODELS.build(nested)
+    assert type(model).__name__ == 'SemiVLSegmentor'
+    model.train()
+    losses = losses_of(model, seed=1)
+    for key, value in REFERENCE['losses']['semivl'].items():
         assert losses[new_name(key)].item() == pytest.approx(value, abs=1e-6), key
