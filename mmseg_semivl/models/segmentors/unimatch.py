@@ -104,6 +104,18 @@ class UniMatchSegmentor(TeacherStudentSegmentor):
     # ------------------------------------------------------------------ the step
     def loss_semi_supervised(self, inputs: Dict[str, Tensor],
                              data_samples: SampleDict) -> Dict[str, Tensor]:
+        """The UniMatch step of the class docstring (two student encoder passes).
+
+        Args:
+            inputs (dict[str, Tensor]): 'labeled' (B_l, 3, H, W), 'weak' and 'strong1'
+                ... 'strong{N}' (B_u, 3, H, W).
+            data_samples (dict): 'labeled' (with ``gt_sem_seg``) and 'unlabeled' (with
+                ``valid_mask`` and the mixer's fields, e.g. ``cutmix_box{i}``).
+
+        Returns:
+            dict[str, Tensor]: ``sup.*`` terms, ``unsup.loss_<view>`` (+ the terms of
+            :meth:`view_losses` overrides) and the ``unsup.*`` statistics.
+        """
         labeled, labeled_samples = inputs['labeled'], data_samples['labeled']
         weak, samples = inputs['weak'], data_samples['unlabeled']
         strong = self.strong_views(inputs)
