@@ -156,3 +156,20 @@ def test_plain_batch_trains_the_student_supervised_only():
     assert set(losses) == {'decode.loss_ce', 'decode.acc_seg'}
     only_labeled = model.loss(dict(labeled=inputs['labeled']), dict(labeled=samples['labeled']))
     assert set(only_labeled) == {'sup.decode.loss_ce', 'sup.decode.acc_seg'}
+
+
+def test_checkpoint_compatibility_is_checked_in_the_loaded_layout():
+    from types import SimpleNamespace
+
+    from mmseg_semivl.engine.hooks import CheckpointCompatibilityHook
+    from mmseg_semivl.engine.runner.checkpoint_compat import IncompatibleCheckpointError
+
+    model = toy_segmentor(teacher='ema')
+    runner = SimpleNamespace(model=model, _load_from='old.pth', _resume=False)
+    flat = {'module.' + k: v for k, v in MODELS.build(toy_student()).state_dict().items()}
+    CheckpointCompatibilityHook().after_load_checkpoint(runner, dict(state_dict=flat))
+    assert all(k.startswith('module.') for k in flat)  # the file's dict is left as it was
+    flat['module.decode_head.conv_seg.bias'] = torch.zeros(NUM_CLASSES + 1)
+    with pytest.raises(IncompatibleCheckpointError,
+                       match=r'student\.decode_head\.conv_seg\.bias: \(4,\) in the file'):
+        CheckpointCompatibilityHook().after_load_checkpoint(runner, dict(state_dict=flat))
