@@ -30,7 +30,7 @@ setup(
     include_package_data=True,
     package_data={
         'mmseg_semivl': ['class_definitions/*.yaml', 'splits/*/*.txt', 'splits/*/*/*.txt',
-                         'splits/README.md'],
+                         'splits/README.md', 'tiny_clip/*.pt'],
     },
     install_requires=[
         'torch>=2.1',

@@ -1,15 +1,23 @@
-import mmseg_semivl  # noqa: F401  (must precede any mmseg import)
-
-import copy
 import os
+
+# One thread everywhere, also in the tools' subprocesses: numerics (and run time on
+# shared cores) then do not depend on the machine, and the README's test command and
+# CI's run the tests in the same environment.
+os.environ['OMP_NUM_THREADS'] = '1'
+
+import mmseg_semivl  # noqa: E402,F401  (must precede any mmseg import)
+
+import copy  # noqa: E402
 from typing import Any, Dict, Iterator
 
-import open_clip
-import pytest
-import torch
+import open_clip  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
 
-from mmseg_semivl.models.backbones import TINY_CLIP_CFG
-from mmseg_semivl.models.text import CACHE_ENV
+torch.set_num_threads(1)
+
+from mmseg_semivl.models.backbones import TINY_CLIP_CFG  # noqa: E402
+from mmseg_semivl.models.text import CACHE_ENV  # noqa: E402
 
 
 @pytest.fixture(scope='session')

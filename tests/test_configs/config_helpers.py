@@ -29,7 +29,7 @@ FAMILIES: Dict[str, dict] = {
     'voc': dict(dataset_type='PascalVOCSplitDataset', num_classes=21, lists='pascal',
                 data_root='data/VOCdevkit/VOC2012', num_train=10582, epochs=80, lr=1e-4,
                 backbone_lr_mult=0.01, crop=512, stride=426, val_short_side=512,
-                decoder_text=('voc', 'name'), guidance_text=('voc', 'max')),
+                decoder_text=('voc_reference_names', 'name'), guidance_text=('voc', 'max')),
     'coco': dict(dataset_type='COCOSplitDataset', num_classes=81, lists='coco',
                  data_root='data/coco', num_train=118287, epochs=10, lr=4e-4,
                  backbone_lr_mult=0.001, crop=512, stride=426, val_short_side=None,

@@ -9,7 +9,11 @@ https://www.cityscapes-dataset.com)::
 For every ``*_gtFine_labelIds.png`` the tool writes ``*_gtFine_labelTrainIds.png`` next to
 it with the official id -> trainId table (19 classes, everything else 255), the masks
 read by ``CityscapesSplitDataset``. The ``cityscapesscripts`` package is not needed: the
-table is part of this file. (UniMatch also distributes the converted gtFine.)
+table is part of this file. (UniMatch also distributes the converted gtFine.) In the same
+pass it writes the rare-class statistics of the training split (``sample_class_stats.json``,
+``sample_class_stats_dict.json``, ``samples_with_class.json`` in the root), which
+Cityscapes needs as the source of Cityscapes -> ACDC / Dark Zurich adaptation. Finished
+masks are skipped on a re-run; ``--check`` only reports counts, statistics and histograms.
 
 Example::
 
@@ -19,10 +23,12 @@ from __future__ import annotations
 
 import argparse
 import os
-from multiprocessing import Pool
 from typing import List, Optional, Sequence
 
 import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
+from mmseg_semivl.datasets.label_conversion import (check_prepared, convert_labels,  # noqa: E402
+                                                    find_files, summarize)
+from mmseg_semivl.datasets.uda_base import CITYSCAPES_CLASSES  # noqa: E402
 from mmseg_semivl.utils.cli import run_tool  # noqa: E402
 import cv2
 import numpy as np
@@ -37,6 +43,8 @@ IGNORE_INDEX = 255
 LABEL_IDS_SUFFIX = '_gtFine_labelIds.png'
 TRAIN_IDS_SUFFIX = '_gtFine_labelTrainIds.png'
 DEFAULT_SPLITS = ('train', 'val')
+#: Finely annotated images per split.
+CITYSCAPES_NUM_IMAGES = dict(train=2975, val=500)
 
 
 def train_id_lut(ignore_index: int = IGNORE_INDEX) -> np.ndarray:
@@ -99,19 +107,43 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--overwrite', action='store_true',
                         help='rewrite existing *_labelTrainIds.png files')
     parser.add_argument('--nproc', type=int, default=1, help='worker processes (1)')
+    parser.add_argument('--stats-split', default='train',
+                        help='split whose rare-class statistics are written (train)')
+    parser.add_argument('--stats-dir', default=None,
+                        help='where the statistics go (default: the root)')
+    parser.add_argument('--no-stats', action='store_true',
+                        help='do not write the rare-class statistics')
+    parser.add_argument('--check', action='store_true',
+                        help='only check: counts, statistics against the labels, histograms')
+    parser.add_argument('--num-histograms', type=int, default=3,
+                        help='label files whose class shares --check prints (3)')
     return parser.parse_args(argv)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     files = check_layout(args.root, args.splits)
-    if args.nproc > 1:
-        with Pool(args.nproc) as pool:
-            pool.starmap(convert_file, [(f, args.overwrite) for f in files])
-    else:
-        for path in files:
-            convert_file(path, args.overwrite)
-    print(f'{len(files)} *{TRAIN_IDS_SUFFIX} masks ready under {args.root}/gtFine')
+    stats_dir = None if args.no_stats else (args.stats_dir or args.root)
+    for split in args.splits:
+        split_dir = os.path.join(args.root, 'gtFine', split) + os.sep
+        split_files = [f for f in files if f.startswith(split_dir)]
+        pairs = [(f, f[:-len(LABEL_IDS_SUFFIX)] + TRAIN_IDS_SUFFIX) for f in split_files]
+        split_stats = stats_dir if split == args.stats_split else None
+        if args.check:
+            done = sorted(dst for _, dst in pairs if os.path.isfile(dst))
+            print('\n'.join(check_prepared(
+                f'Cityscapes {split}', args.root,
+                (os.path.join(args.root, 'leftImg8bit', split),
+                 len(find_files(os.path.join(args.root, 'leftImg8bit', split),
+                                '_leftImg8bit.png')), CITYSCAPES_NUM_IMAGES.get(split)),
+                done, len(pairs), CITYSCAPES_CLASSES, split_stats, args.num_histograms)))
+            continue
+        # One pass: write the masks (skipping finished ones) and collect the statistics.
+        results = convert_labels(pairs, args.root, LABEL_ID_TO_TRAIN_ID, 'index', args.nproc,
+                                 args.overwrite, split_stats)
+        print(summarize(f'Cityscapes {split}', results, split_stats))
+    if not args.check:
+        print(f'{len(files)} *{TRAIN_IDS_SUFFIX} masks ready under {args.root}/gtFine')
     return 0
 
 

@@ -3,8 +3,9 @@
 Shared by the vision backbone (which keeps only the vision tower) and the text
 side (which runs the text tower once to embed class definitions). ``pretrained``
 is either an open_clip tag (``'openai'``, ``'laion2b_s34b_b88k'``, ...; downloaded
-by open_clip on a connected machine), a local checkpoint file, or None (random
-initialisation).
+by open_clip on a connected machine), a local checkpoint file, weights shipped with this
+package (``'mmseg_semivl:tiny-scenes'``, see :mod:`mmseg_semivl.tiny_clip`), or None
+(random initialisation).
 """
 from __future__ import annotations
 
@@ -111,6 +112,9 @@ def resolve_checkpoint(model_name: str, pretrained: Optional[str]) -> Optional[s
     if pretrained is None:
         return None
     pretrained = os.fspath(pretrained)
+    if pretrained.startswith('mmseg_semivl:'):  # weights shipped in the package
+        from ...tiny_clip.weights import shipped_checkpoint  # (imports models.text)
+        return shipped_checkpoint(pretrained)
     tag_cfg = get_pretrained_tag_cfg(model_name, pretrained)
     if tag_cfg:
         try:

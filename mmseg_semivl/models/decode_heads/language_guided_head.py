@@ -109,10 +109,12 @@ class LanguageGuidedHead(FeaturePerturbationMixin, BaseDecodeHead):
         num_heads (int): Attention heads. Default: 4.
         feedforward_channels (int): FFN width of the blocks. Default: 512.
         pool_size (int): Average pooling before class attention. Default: 4.
-        skip_channels (Sequence[int]): Projected width of each skip, in
-            backbone order (block 0 -> 16, block 4 -> 32). Default: (16, 32).
-        up_channels (Sequence[int]): Output width of each up-block, in decoder
-            order. Default: (64, 32).
+        skip_channels (Sequence[int], optional): Projected width of each skip, in
+            backbone order (block 0 -> 16, block 4 -> 32). Default None follows
+            ``channels`` as the reference's widths do at d = 128:
+            ``(d // 8, d // 4)`` = (16, 32); one entry per skip input.
+        up_channels (Sequence[int], optional): Output width of each up-block, in
+            decoder order. Default None: ``(d // 2, d // 4)`` = (64, 32).
         gn_channels_per_group (int): GroupNorm groups = channels // this
             (8 groups at d = 128, as in the reference). Default: 16.
         gn_type (str): Norm type of those GroupNorms. ``'AutocastGN'``
@@ -174,8 +176,8 @@ class LanguageGuidedHead(FeaturePerturbationMixin, BaseDecodeHead):
                  num_heads: int = 4,
                  feedforward_channels: int = 512,
                  pool_size: int = 4,
-                 skip_channels: Sequence[int] = (16, 32),
-                 up_channels: Sequence[int] = (64, 32),
+                 skip_channels: Optional[Sequence[int]] = None,
+                 up_channels: Optional[Sequence[int]] = None,
                  gn_channels_per_group: int = 16,
                  gn_type: str = 'GN',
                  spatial_reasoning: bool = True,
@@ -197,9 +199,10 @@ class LanguageGuidedHead(FeaturePerturbationMixin, BaseDecodeHead):
         if 'norm_cfg' in kwargs:
             raise ValueError('LanguageGuidedHead uses GroupNorm throughout; set '
                              'gn_channels_per_group instead of norm_cfg')
-        in_channels, skip_channels, up_channels = (
-            tuple(in_channels), tuple(skip_channels), tuple(up_channels))
-        self._check_config(in_channels, text_channels, skip_channels, up_channels,
+        in_channels = tuple(in_channels)
+        skip_channels, up_channels = self.default_widths(channels, len(in_channels) - 1,
+                                                         skip_channels, up_channels)
+        self._check_config(in_channels, channels, text_channels, skip_channels, up_channels,
                            spatial_reasoning, joint_reasoning, upsampling, class_chunk_size)
         embeddings = None
         if text_embeddings is not None:
@@ -278,9 +281,27 @@ class LanguageGuidedHead(FeaturePerturbationMixin, BaseDecodeHead):
                 module.to(memory_format=torch.channels_last)
 
     @staticmethod
-    def _check_config(in_channels: tuple, text_channels: int, skip_channels: tuple,
-                      up_channels: tuple, spatial_reasoning: bool, joint_reasoning: bool,
-                      upsampling: bool, class_chunk_size: Optional[int]) -> None:
+    def default_widths(channels: int, num_skips: int, skip_channels: Optional[Sequence[int]],
+                       up_channels: Optional[Sequence[int]]) -> tuple:
+        """Skip and up-block widths; None follows ``channels`` (halving per stage).
+
+        The reference's (16, 32) skips and (64, 32) up-blocks at d = 128 are
+        ``d // 2 ** (k + 1)`` for the up-blocks and the up-block width over two for the
+        skip each one fuses; a narrower decoder for small models scales the same way.
+        """
+        if up_channels is None:
+            up_channels = tuple(max(channels // 2**(k + 1), 1) for k in range(num_skips))
+        if skip_channels is None:
+            # The k-th up-block (deepest skip first) fuses a skip of half its input width.
+            block_in = (channels, ) + tuple(up_channels)[:-1]
+            skip_channels = tuple(reversed([max(c // 4, 1) for c in block_in]))
+        return tuple(skip_channels), tuple(up_channels)
+
+    @staticmethod
+    def _check_config(in_channels: tuple, channels: int, text_channels: int,
+                      skip_channels: tuple, up_channels: tuple, spatial_reasoning: bool,
+                      joint_reasoning: bool, upsampling: bool,
+                      class_chunk_size: Optional[int]) -> None:
         if in_channels[-1] != text_channels:
             raise ValueError(f'the dense embedding width in_channels[-1]={in_channels[-1]} must '
                              f'equal text_channels={text_channels}')
@@ -290,6 +311,15 @@ class LanguageGuidedHead(FeaturePerturbationMixin, BaseDecodeHead):
         if upsampling and len(up_channels) != len(skip_channels):
             raise ValueError(f'up_channels={up_channels} needs one up-block per skip '
                              f'(skip_channels={skip_channels})')
+        if upsampling:
+            block_in = (channels, ) + up_channels[:-1]
+            for k, (c_in, skip) in enumerate(zip(block_in, reversed(skip_channels))):
+                if not 0 <= skip < c_in:
+                    raise ValueError(
+                        f'up-block {k} gets {c_in} channels (channels={channels}, '
+                        f'up_channels={up_channels}) and cannot fuse a skip of {skip} '
+                        f'(skip_channels={skip_channels}); leave skip_channels and '
+                        'up_channels unset to derive them from channels, or narrow the skips')
         if joint_reasoning and not spatial_reasoning:
             raise ValueError('joint_reasoning replaces the shared spatial reasoning; it cannot '
                              'be combined with spatial_reasoning=False')

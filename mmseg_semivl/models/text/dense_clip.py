@@ -1,11 +1,13 @@
 """MaskCLIP zero-shot segmentation with a frozen CLIP (SemiVL's dense CLIP guidance)."""
 from __future__ import annotations
 
+import logging
 import os
 from typing import Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
+from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 
@@ -54,6 +56,13 @@ class DenseCLIPZeroShot(BaseModule):
                  cache_dir: Optional[Union[str, os.PathLike]] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if pretrained is None:
+            # Every entry point builds this module, so the warning reaches tools/train.py,
+            # MMSeg's tools and notebooks alike.
+            print_log('dense CLIP guidance with a RANDOMLY INITIALISED CLIP (pretrained=None): '
+                      'its guidance labels are noise. Set `pretrained` to real weights (an '
+                      "open_clip tag, a checkpoint file, or 'mmseg_semivl:tiny-scenes').",
+                      logger='current', level=logging.WARNING)
         self.clip = CLIPVisionTransformer(
             model_name=model_name, pretrained=pretrained, img_size=img_size, finetune='frozen',
             skip_blocks=(), model_cfg=model_cfg, quick_gelu=quick_gelu)

@@ -1,0 +1,1 @@
+"""Benchmarks (opt-in: ``import mmseg_semivl`` does not import this package)."""
