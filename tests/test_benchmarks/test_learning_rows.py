@@ -61,8 +61,9 @@ def test_full_method_trains_and_evaluates(task, tmp_path):
     assert 0.0 <= out['metrics']['mIoU'] <= 100.0
     assert out['runner'].iter == 2
     # The shipped tiny CLIP guides: its guidance loss terms were computed.
-    scalars = out['runner'].message_hub.log_scalars
-    assert 'train/loss_guidance_s1' in scalars and 'train/guidance_coverage' in scalars
+    scalars = list(out['runner'].message_hub.log_scalars)
+    assert any(k.endswith('loss_guidance_s1') for k in scalars), scalars
+    assert any(k.endswith('guidance_coverage') for k in scalars), scalars
 
 
 def test_zero_shot_row_matches_the_tiny_clip_on_the_same_images(task, tmp_path):
