@@ -262,4 +262,25 @@ class DACS(TeacherStudentSegmentor):
         return add_prefix('unsup.', losses)
 
 
-__all__ = ['DACS', 'FD_REFERENCE']
+
+@MODELS.register_module()
+class SourceOnlySegmentor(TeacherStudentSegmentor):
+    """The source-only baseline of UDA: the student's supervised loss on the source.
+
+    Takes the same two-stream UDA batches as :class:`DACS` (so batch, schedule and
+    evaluation are identical) and ignores the target images.
+    """
+
+    def __init__(self, student: ConfigType, **kwargs) -> None:
+        kwargs.setdefault('mixer', None)
+        super().__init__(student=student, **kwargs)
+
+    def trains_unlabeled(self, inputs: Dict[str, Tensor]) -> bool:
+        return False
+
+    @property
+    def student_pass_names(self) -> Tuple[str, ...]:
+        return ('labeled_forward', )
+
+
+__all__ = ['DACS', 'FD_REFERENCE', 'SourceOnlySegmentor']

@@ -1,5 +1,6 @@
 from .autocast_norm import AutocastGroupNorm
 from .box_mix import MixPartnerSelector, box_mix
+from . import self_training  # noqa: F401 (DACS parts, registered)
 from .loss_dict import add_prefix, reweight_losses
 from .mixers import BaseMixer, ClassMixMasker, CutMixBoxMixer
 

@@ -1,0 +1,5 @@
+# Source-only baseline: the student trained on the source stream alone (the target
+# images of the UDA batch are loaded but unused), same batch, schedule and evaluation.
+_base_ = ['../default_runtime.py']
+model = dict(type='SourceOnlySegmentor')
+custom_hooks = [dict(type='ExactResumeHook'), dict(type='CheckpointCompatibilityHook')]
