@@ -17,9 +17,11 @@ optim_wrapper = dict(
         'pos_block': dict(decay_mult=0.0),
         'norm': dict(decay_mult=0.0),
     }))
+# MMEngine's LinearLR / PolyLR divide by (end - begin - 1); end = N + 1 gives mmcv's
+# t / N exactly (tests/test_configs/test_uda_configs.py compares the values).
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0, end=warmup_iters),
-    dict(type='PolyLR', eta_min=0.0, power=1.0, by_epoch=False, begin=0, end=max_iters),
+    dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0, end=warmup_iters + 1),
+    dict(type='PolyLR', eta_min=0.0, power=1.0, by_epoch=False, begin=0, end=max_iters + 1),
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=val_interval)
 val_cfg = dict(type='ValLoop')

@@ -159,26 +159,28 @@ class DACSStrongTransform:
         return img
 
 
-def downscale_label_ratio(label: Tensor, scale: int, min_ratio: float, num_classes: int,
-                          ignore_index: int = 255) -> Tensor:
-    """Per scale x scale patch, the majority class if it covers >= ``min_ratio``.
+def downscale_label_ratio(label: Tensor, size: Tuple[int, int], min_ratio: float,
+                          num_classes: int, ignore_index: int = 255) -> Tensor:
+    """Per feature position, the majority class of its label patch if it covers >= ``min_ratio``.
+
+    The patches are those of adaptive average pooling to ``size``: for a label side that is
+    a multiple of the feature side (MiT, ResNet) these are DAFormer's ``scale x scale``
+    patches; patch-14 encoders (EVA02 at 512 px: 37 tokens) get near-equal patches.
 
     Args:
         label (Tensor): (B, H, W) long labels.
-        scale (int): Patch side (>= 1); H and W are cropped to multiples of it.
+        size (tuple[int, int]): Feature size (h, w).
         min_ratio (float): Share of the patch the class must cover.
         num_classes (int): Number of classes (``ignore_index`` counts as one more).
         ignore_index (int): Label of unlabeled pixels and of mixed patches.
 
     Returns:
-        Tensor: (B, H // scale, W // scale) long.
+        Tensor: (B, h, w) long.
     """
-    if scale < 1:
-        raise ValueError(f'label downscale factor must be >= 1, got {scale}')
     lab = label.clone()
     lab[(lab == ignore_index) | (lab < 0) | (lab >= num_classes)] = num_classes
     onehot = F.one_hot(lab, num_classes + 1).permute(0, 3, 1, 2).float()
-    share = F.avg_pool2d(onehot, kernel_size=scale)
+    share = F.adaptive_avg_pool2d(onehot, tuple(size))
     ratio, out = share.max(dim=1)
     out[out == num_classes] = ignore_index
     out[ratio < min_ratio] = ignore_index
@@ -217,11 +219,7 @@ class ImageNetFeatureDistance:
     def mask(self, label: Tensor, feat_size: Tuple[int, int], num_classes: int,
              ignore_index: int = 255) -> Tensor:
         """(B, h, w) bool positions of a (B, H, W) label where the distance applies."""
-        scale = label.shape[-1] // feat_size[-1]
-        if scale * feat_size[-1] != label.shape[-1] or scale * feat_size[-2] != label.shape[-2]:
-            raise ValueError(f'feature distance: label size {tuple(label.shape[-2:])} is not a '
-                             f'multiple of the feature size {tuple(feat_size)}')
-        down = downscale_label_ratio(label, scale, self.min_ratio, num_classes, ignore_index)
+        down = downscale_label_ratio(label, feat_size, self.min_ratio, num_classes, ignore_index)
         if self.classes is None:
             return down != ignore_index
         return torch.isin(down, torch.tensor(self.classes, device=down.device))

@@ -166,10 +166,16 @@ def test_downscale_label_ratio_by_hand():
                            [6, 255, 0, 1],
                            [7, 7, 2, 3],
                            [7, 7, 4, 5]]])
-    out = downscale_label_ratio(label, 2, 0.75, 19)
+    out = downscale_label_ratio(label, (2, 2), 0.75, 19)
     assert out.tolist() == [[[6, 0], [7, 255]]]  # 3/4 six, 3/4 zero, 4/4 seven, mixed
-    out = downscale_label_ratio(label, 2, 0.5, 19)
+    out = downscale_label_ratio(label, (2, 2), 0.5, 19)
     assert out[0, 1, 1].item() == 255  # four classes at 1/4 each
+    # Equal to DAFormer's avg_pool2d(kernel=scale) where the sides divide.
+    big = torch.randint(0, 4, (2, 32, 48))
+    onehot = F.one_hot(big, 20).permute(0, 3, 1, 2).float()
+    ratio, ref = F.avg_pool2d(onehot, 8).max(1)
+    ref[ratio < 0.75] = 255
+    assert torch.equal(downscale_label_ratio(big, (4, 6), 0.75, 19), ref)
 
 
 def test_feature_distance_mask_and_value_by_hand():
