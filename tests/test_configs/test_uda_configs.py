@@ -226,3 +226,54 @@ def test_one_training_iteration_on_a_miniature(method, encoder, tmp_path, tiny_c
     assert any(k.startswith('teacher.') for k in keys) == (method != 'source-only')
     assert not any(k.startswith('imnet_model.') for k in keys)
     assert 0 <= runner.message_hub.get_scalar('val/mIoU').current() <= 100
+
+
+def test_resume_equals_the_uninterrupted_run_teacher_included(tmp_path, tiny_clip_checkpoint):
+    """2 iterations straight == 1 iteration, a new process state, --resume, 1 more."""
+    from mmengine.runner import Runner
+
+    folder = write_folder(tmp_path / 'uda')
+
+    def run(work, iters, resume=False):
+        cfg = miniature_cfg('daformer-mic', 'mitb5', folder, work, tiny_clip_checkpoint)
+        cfg.train_cfg.update(max_iters=iters, val_interval=100)
+        cfg.default_hooks.checkpoint.update(interval=1)
+        cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+        cfg.resume = resume
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+        return {k: v.clone() for k, v in runner.model.state_dict().items()}
+
+    straight = run(tmp_path / 'a', 2)
+    run(tmp_path / 'b', 1)
+    torch.manual_seed(1234)  # a different process state must not matter
+    resumed = run(tmp_path / 'b', 2, resume=True)
+    assert straight.keys() == resumed.keys()
+    assert any(k.startswith('teacher.') for k in straight)
+    for key in straight:
+        torch.testing.assert_close(resumed[key], straight[key], atol=0, rtol=0, msg=key)
+
+
+def test_mmseg_inference_takes_a_uda_checkpoint(tmp_path, tiny_clip_checkpoint):
+    """MMSeg's init_model / inference_model on a DACS checkpoint: the student predicts,
+    or the teacher with semi_test_cfg.predict_on='teacher'."""
+    from mmengine.runner import Runner
+    from mmseg.apis import inference_model, init_model
+
+    folder = write_folder(tmp_path / 'uda')
+    cfg = miniature_cfg('dacs', 'mitb5', folder, tmp_path / 'work', tiny_clip_checkpoint)
+    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    ckpt = osp.join(cfg.work_dir, 'iter_1.pth')
+    image = str(folder / 'target_val' / 'images' / '0.png')
+    cfg.test_pipeline = copy.deepcopy(cfg.test_dataloader.dataset.pipeline)
+    outs = {}
+    for who in ('student', 'teacher'):
+        cfg.model.semi_test_cfg = dict(predict_on=who)
+        model = init_model(cfg, ckpt, device='cpu')
+        assert model.predict_model is getattr(model, who)
+        outs[who] = inference_model(model, image).seg_logits.data
+        assert outs[who].shape == (NUM_CLASSES, 64, 96)
+    # after one update the teacher is the average of the initial and the updated student
+    assert not torch.allclose(outs['student'], outs['teacher'])

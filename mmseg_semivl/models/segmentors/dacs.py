@@ -68,6 +68,8 @@ class DACS(TeacherStudentSegmentor):
         ignore_index (int): Unlabeled label value. Default: 255.
         teacher_mode, semi_train_cfg, semi_test_cfg, data_preprocessor, init_cfg: as for
             :class:`TeacherStudentSegmentor`.
+        pretrained, train_cfg: Only None (MMSeg's ``init_model`` sets both on the
+            top-level model config); the student's own keys hold the real values.
     """
 
     def __init__(self,
@@ -86,7 +88,10 @@ class DACS(TeacherStudentSegmentor):
                  semi_train_cfg: OptConfigType = None,
                  semi_test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
+                 init_cfg: OptMultiConfig = None,
+                 pretrained: Optional[str] = None,
+                 train_cfg: OptConfigType = None) -> None:
+        _check_mmseg_inference_keys(pretrained, train_cfg)
         if teacher is None:
             raise ValueError("DACS needs a teacher: teacher='ema' (or a segmentor config), "
                              'got None')
@@ -271,7 +276,9 @@ class SourceOnlySegmentor(TeacherStudentSegmentor):
     evaluation are identical) and ignores the target images.
     """
 
-    def __init__(self, student: ConfigType, **kwargs) -> None:
+    def __init__(self, student: ConfigType, pretrained: Optional[str] = None,
+                 train_cfg: OptConfigType = None, **kwargs) -> None:
+        _check_mmseg_inference_keys(pretrained, train_cfg)
         kwargs.setdefault('mixer', None)
         super().__init__(student=student, **kwargs)
 
@@ -281,6 +288,14 @@ class SourceOnlySegmentor(TeacherStudentSegmentor):
     @property
     def student_pass_names(self) -> Tuple[str, ...]:
         return ('labeled_forward', )
+
+
+def _check_mmseg_inference_keys(pretrained: Optional[str], train_cfg: OptConfigType) -> None:
+    """Accept MMSeg ``init_model``'s ``pretrained=None, train_cfg=None``; refuse values."""
+    for key, value in (('pretrained', pretrained), ('train_cfg', train_cfg)):
+        if value is not None:
+            raise ValueError(f'model.{key}={value!r}: set it on model.student (the UDA '
+                             'segmentor only accepts None here, as MMSeg init_model sets it)')
 
 
 __all__ = ['DACS', 'FD_REFERENCE', 'SourceOnlySegmentor']
