@@ -11,13 +11,16 @@ import mmseg_semivl  # noqa: F401
 EXPECTED = {
     MODELS: ['CLIPVisionTransformer', 'LanguageGuidedHead', 'DeepLabV3PlusViTHead',
              'SemiSupervisedSegmentor', 'DenseCLIPZeroShot', 'ConfidenceMaskedCrossEntropy',
-             'SemiSegDataPreProcessor'],
+             'SemiSegDataPreProcessor', 'TeacherStudentSegmentor', 'UniMatchSegmentor',
+             'SemiVLSegmentor', 'HeadSyncedEncoderDecoder', 'CutMixBoxMixer',
+             'ClassMixMasker'],
     DATASETS: ['SplitListDataset', 'PascalVOCSplitDataset', 'COCOSplitDataset',
                'ADE20KSplitDataset', 'CityscapesSplitDataset', 'UnlabeledFolderDataset'],
     TRANSFORMS: ['AddValidMask', 'PadToSize', 'StrongAugment', 'GenerateCutMixBox',
                  'PackSemiInputs', 'LoadOptionalAnnotations'],
     DATA_SAMPLERS: ['MultiSourceSampler'],
     OPTIM_WRAPPER_CONSTRUCTORS: ['TrainableParamsOptimWrapperConstructor'],
+    HOOKS: ['EMATeacherHook'],
 }
 
 

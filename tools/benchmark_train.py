@@ -35,8 +35,9 @@ from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 from mmseg.registry import MODELS  # noqa: E402
 
-from mmseg_semivl.utils import (FakeExecution, TrainStepBenchmark,  # noqa: E402
-                                device_name, emulate_cuda_amp, make_synthetic_semi_batch)
+from mmseg_semivl.analysis import (FakeExecution, TrainStepBenchmark,  # noqa: E402
+                                   device_name, emulate_cuda_amp)
+from mmseg_semivl.utils import make_synthetic_semi_batch  # noqa: E402
 from mmseg_semivl.utils.cli import disable_amp, enable_bf16_amp  # noqa: E402
 
 
@@ -97,7 +98,7 @@ def build_config(args: argparse.Namespace) -> Config:
 def resolve_device(name: str, amp: bool, fake: bool = False) -> torch.device:
     if fake:
         # Fake CUDA tensors cannot run a backward without a GPU; fake CPU tensors
-        # stand in for them (see mmseg_semivl.utils.memory_tracker).
+        # stand in for them (see mmseg_semivl.analysis.memory_tracker).
         return torch.device('cpu')
     if name == 'auto':
         name = 'cuda' if torch.cuda.is_available() else 'cpu'

@@ -67,6 +67,15 @@ def parse_args(argv=None):
     parser.add_argument('--threads', type=int, default=1,
                         help='CPU threads; numerics depend on it, and 1 is what docs quote '
                         '(on 2 shared cores also the fastest)')
+    parser.add_argument('--task', choices=('semivl', 'uda'), default='semivl',
+                        help='semivl: supervised-only vs SemiVL; uda: source-only vs '
+                        '--method on a domain shift (mmseg_semivl/demo/uda_demo.py)')
+    parser.add_argument('--method', choices=('dacs', 'daformer', 'mic'), default='dacs',
+                        help='--task uda: the self-training method')
+    parser.add_argument('--data-root', default=None,
+                        help='--task uda: your folders (source/images, source/labels, '
+                        'target/images, target_val/images, target_val/labels, classes.txt)')
+    parser.add_argument('--out', default=None, help='alias of --work-dir')
     return parser.parse_args(argv)
 
 
@@ -118,7 +127,12 @@ def picture(models: Dict[str, torch.nn.Module], data_root: str,
 def main(argv=None) -> int:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
-    work_dir = osp.abspath(args.work_dir)
+    if args.task == 'uda':
+        from mmseg_semivl.demo.uda_demo import run_uda_demo
+        run_uda_demo(args.out or args.work_dir, args.data_root, args.method, args.iters,
+                     args.seed, args.quick)
+        return 0
+    work_dir = osp.abspath(args.out or args.work_dir)
     os.makedirs(work_dir, exist_ok=True)
     start = time.time()
     data = scene_task(work_dir, args.num_labeled)

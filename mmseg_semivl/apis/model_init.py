@@ -16,6 +16,9 @@ from ..models.backbones import CLIPVisionTransformer
 from ..models.backbones.open_clip_builder import resolve_model_cfg
 
 TEXT_EMBEDDINGS_KEY = 'decode_head.text_embeddings'
+#: Where checkpoints keep the decoder's vocabulary: the teacher-student layout first,
+#: then the flat layout of plain segmentors (and of this package before it).
+TEXT_EMBEDDINGS_KEYS = ('student.' + TEXT_EMBEDDINGS_KEY, TEXT_EMBEDDINGS_KEY)
 
 
 def sync_num_classes(model: BaseSegmentor) -> None:
@@ -35,8 +38,10 @@ def _checkpoint_num_classes(checkpoint: str) -> Optional[int]:
     """Number of class text embeddings stored in a checkpoint, if any."""
     state = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu', logger='silent')
     state = state.get('state_dict', state)
-    embeddings = state.get(TEXT_EMBEDDINGS_KEY)
-    return None if embeddings is None else int(embeddings.shape[0])
+    for key in TEXT_EMBEDDINGS_KEYS:
+        if key in state:
+            return int(state[key].shape[0])
+    return None
 
 
 def inference_config(config: Config, checkpoint: Optional[str] = None) -> Config:
@@ -50,7 +55,8 @@ def inference_config(config: Config, checkpoint: Optional[str] = None) -> Config
     * ``model.backbone.pretrained`` is cleared; the activation the weights imply
       (QuickGELU for OpenAI's) is pinned first, as it is not stored in the weights;
     * ``model.decode_head.text_embeddings`` is replaced by ``num_classes`` (read from
-      the checkpoint's ``decode_head.text_embeddings``): the checkpoint holds them.
+      the checkpoint's ``student.decode_head.text_embeddings``, or
+      ``decode_head.text_embeddings`` in the flat layout): the checkpoint holds them.
 
     Without a checkpoint the config is returned unchanged (copied).
     """

@@ -46,14 +46,14 @@ class FlopCount:
     matmul costs ``2 * M * N * K``. Only matmuls, convolutions and attention are
     counted (element-wise work, norms and resizes are not), which is what dominates a
     ViT step and what hardware peak TFLOP/s figures refer to. Works on fake tensors
-    (:class:`FakeExecution`), i.e. without doing the arithmetic.
+    (:class:`~mmseg_semivl.analysis.FakeExecution`), i.e. without doing the arithmetic.
 
     Attributes:
         total (int): All FLOPs of the call, forward and backward.
         by_module (dict[str, int]): FLOPs under every module that ran, keyed by
             FlopCounterMode's dotted module path, whose first part is the root
-            module's class name (e.g. ``'SemiSupervisedSegmentor.backbone'``). Exact
-            for forward passes; backward operations are attributed by PyTorch's module
+            module's class name (e.g. ``'SemiSupervisedSegmentor.student.backbone'``).
+            Exact for forward passes; backward operations are attributed by PyTorch's module
             tracker, which can assign them to the wrong module.
     """
 

@@ -3,6 +3,7 @@ import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import copy
 
+import pytest
 import torch
 from mmengine.config import Config
 from mmseg.apis import MMSegInferencer, inference_model, init_model
@@ -55,12 +56,16 @@ def test_inference_config_pins_the_activation_of_tagged_weights():
     assert inference_config(cfg).model.backbone.pretrained == 'openai'  # no checkpoint: as is
 
 
+@pytest.mark.parametrize('flat', [False, True], ids=['student_keys', 'flat_keys'])
 def test_checkpoint_with_another_vocabulary_sets_segmentor_classes(demo_cfg,
                                                                    tiny_semivl_checkpoint,
-                                                                   tmp_path, photos):
+                                                                   tmp_path, photos, flat):
     ckpt = torch.load(tiny_semivl_checkpoint, map_location='cpu')
-    ckpt['state_dict']['decode_head.text_embeddings'] = ckpt['state_dict'][
-        'decode_head.text_embeddings'][:3].clone()
+    if flat:  # the layout of checkpoints written before the teacher-student core
+        ckpt['state_dict'] = {k.replace('student.', '', 1): v
+                              for k, v in ckpt['state_dict'].items()}
+    key = 'decode_head.text_embeddings' if flat else 'student.decode_head.text_embeddings'
+    ckpt['state_dict'][key] = ckpt['state_dict'][key][:3].clone()
     path = str(tmp_path / 'three_classes.pth')
     torch.save(ckpt, path)
     model = init_semivl_model(demo_cfg, path, device='cpu')

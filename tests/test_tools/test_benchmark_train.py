@@ -11,7 +11,7 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
-from mmseg_semivl.utils import STEP_PARTS, TrainStepBenchmark
+from mmseg_semivl.analysis import STEP_PARTS, TrainStepBenchmark
 
 ROOT = Path(__file__).resolve().parents[2]
 spec = importlib.util.spec_from_file_location('tool_benchmark_train',

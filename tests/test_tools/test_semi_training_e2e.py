@@ -33,12 +33,12 @@ def test_tiny_semivl_run_evaluates_and_resumes(tmp_path, demo_config, tiny_train
     with pytest.raises(Interrupted):
         first.train()
     first_losses = scalar_history(first, 'train/loss')
-    lambdas_before = scalar_history(first, 'train/lambda_guidance')
+    lambdas_before = scalar_history(first, 'train/unsup.lambda_guidance')
 
     resumed = train_tool.main(argv + ['--resume'])  # picks iter_16.pth, the latest
     assert resumed.iter == MAX_ITERS
     losses = first_losses + scalar_history(resumed, 'train/loss')[len(first_losses):]
-    lambdas = scalar_history(resumed, 'train/lambda_guidance')
+    lambdas = scalar_history(resumed, 'train/unsup.lambda_guidance')
 
     # lambda_t = 0.1 (1 - t / T) continues across the restart: t = 16 right after it.
     assert lambdas_before[0] == pytest.approx(0.1)

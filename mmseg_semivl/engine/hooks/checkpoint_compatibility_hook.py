@@ -53,6 +53,18 @@ class CheckpointCompatibilityHook(Hook):
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         state = checkpoint.get('state_dict', checkpoint)
         model_state = model.state_dict()
+        if hasattr(model, 'convert_state_dict'):
+            # Compare in the layout the model loads into (a teacher-student segmentor
+            # maps flat and student-only checkpoints itself; the mapping is idempotent),
+            # and hand that layout on, so that a vocabulary replaced below is the one
+            # loaded. The file stays as it is.
+            state = model.convert_state_dict(
+                {re.sub(r'^module\.', '', k): v for k, v in state.items()})
+            if 'state_dict' in checkpoint:
+                checkpoint['state_dict'] = state
+            else:
+                checkpoint.clear()
+                checkpoint.update(state)
         if self.vocabulary == 'config' and not getattr(runner, '_resume', False):
             self._keep_config_vocabulary(runner, model_state, state)
         check_checkpoint_compatible(model_state, state, _checkpoint_name(runner),

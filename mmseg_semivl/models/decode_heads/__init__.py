@@ -1,5 +1,6 @@
 """Decode heads: SemiVL's language-guided decoder and the UniMatch-ViT baseline."""
 from .class_attention import ClassAttentionBlock, SemanticReasoning
+from .daformer_head import DAFormerHead, DLV2Head  # noqa: F401 (UDA)
 from .deeplabv3plus_vit_head import DeepLabV3PlusViTHead
 from .feature_perturbation import FeaturePerturbationMixin, perturb_features
 from .language_guided_head import DECODER_ABLATIONS, PER_CLASS_AGGREGATIONS, LanguageGuidedHead

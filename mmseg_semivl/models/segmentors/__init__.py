@@ -1,4 +1,12 @@
+from .dacs import DACS  # noqa: F401 (self-training UDA: DACS, DAFormer, MIC)
+from .encoder_decoder import HeadSyncedEncoderDecoder
 from .semi_segmentor import SemiSupervisedSegmentor
+from .semivl import SemiVLSegmentor
+from .teacher_student import TeacherStudentSegmentor
+from .unimatch import UniMatchSegmentor
 from .zero_shot_segmentor import CLIP_PREPROCESSOR, ZeroShotSegmentor
 
-__all__ = ['CLIP_PREPROCESSOR', 'SemiSupervisedSegmentor', 'ZeroShotSegmentor']
+__all__ = [
+    'CLIP_PREPROCESSOR', 'HeadSyncedEncoderDecoder', 'SemiSupervisedSegmentor',
+    'SemiVLSegmentor', 'TeacherStudentSegmentor', 'UniMatchSegmentor', 'ZeroShotSegmentor'
+]

@@ -7,7 +7,7 @@ from mmcv.cnn import ConvModule, build_norm_layer
 from mmengine.registry import init_default_scope
 
 from mmseg_semivl.models.utils import AutocastGroupNorm
-from mmseg_semivl.utils import StorageMemoryTracker, cuda_like_autocast
+from mmseg_semivl.analysis import StorageMemoryTracker, cuda_like_autocast
 
 
 def _pair(channels: int = 16, groups: int = 4):

@@ -5,7 +5,8 @@ import torch
 import torch.nn as nn
 from torch._subclasses.fake_tensor import FakeTensor
 
-from mmseg_semivl.utils import FakeExecution, count_flops
+from mmseg_semivl.analysis import FakeExecution
+from mmseg_semivl.utils import count_flops
 
 
 def test_fake_model_counts_like_the_real_one_and_keeps_device():

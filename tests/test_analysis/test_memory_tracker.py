@@ -8,8 +8,8 @@ import torch.nn.functional as F
 from mmengine.optim import OptimWrapper
 from torch._subclasses.fake_tensor import FakeTensorMode
 
-from mmseg_semivl.utils import (CUDA_FP32_FUNCTIONS, StorageMemoryTracker, cuda_like_autocast,
-                                emulate_cuda_amp)
+from mmseg_semivl.analysis import (CUDA_FP32_FUNCTIONS, StorageMemoryTracker, cuda_like_autocast,
+                                   emulate_cuda_amp)
 
 
 def _allocate_and_free(tracker: StorageMemoryTracker) -> None:
@@ -109,7 +109,7 @@ def test_device_filter():
 
 @pytest.mark.parametrize('bad_steps', [0, -1])
 def test_estimate_needs_a_step(bad_steps):
-    from mmseg_semivl.utils import TrainStepBenchmark
+    from mmseg_semivl.analysis import TrainStepBenchmark
     model = nn.Linear(2, 2)
     bench = TrainStepBenchmark(model, OptimWrapper(torch.optim.SGD(model.parameters(), lr=1)),
                                lambda: {}, 2)

@@ -5,7 +5,8 @@ import pytest
 import torch
 import torch.nn as nn
 
-from mmseg_semivl.utils import MethodCallRecorder, flop_counter
+from mmseg_semivl.analysis import MethodCallRecorder
+from mmseg_semivl.utils import flop_counter
 
 
 class TwoLayers(nn.Module):

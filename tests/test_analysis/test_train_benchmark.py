@@ -1,9 +1,12 @@
 """Splitting a step's recorded calls into parts."""
 import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
+import subprocess
+import sys
+
 import pytest
 
-from mmseg_semivl.utils import STEP_PARTS, CallRecord, shares, split_step
+from mmseg_semivl.analysis import STEP_PARTS, CallRecord, shares, split_step
 
 
 def record(name: str, flops: int, depth: int = 0) -> CallRecord:
@@ -32,3 +35,13 @@ def test_split_step_assigns_student_passes_in_call_order():
 def test_extra_student_passes_get_numbered_names():
     records = [record('encoder', 1), record('encoder', 2), record('encoder', 4)]
     assert split_step(records, total=7, field='flops')['student_forward_3'] == 4
+
+
+def test_profiling_is_opt_in():
+    code = ('import sys, mmseg_semivl\n'
+            "print(sorted(m for m in sys.modules if m.startswith('mmseg_semivl.analysis')))")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == '[]'
+

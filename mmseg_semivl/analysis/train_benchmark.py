@@ -6,65 +6,125 @@ import resource
 import time
 from collections import defaultdict
 from contextlib import nullcontext
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 from mmengine.optim import OptimWrapper
 from torch.utils.flop_counter import FlopCounterMode
 
-from .flops import flop_count_of, flop_counter
+from ..utils.flops import flop_count_of, flop_counter
 from .fake_execution import FakeExecution
 from .memory_tracker import StorageMemoryTracker
 from .method_recorder import CallRecord, MethodCallRecorder
 
-#: Names of the student passes of a SemiVL step, in call order: labeled + weak images
-#: (with the feature-perturbed weak decode appended), then the two CutMix-ed strong views.
+#: Names of the student passes of a SemiVL/UniMatch step, in call order: labeled + weak
+#: images (with the feature-perturbed weak decode appended), then the CutMix-ed strong
+#: views. Segmentors declare their own (``student_pass_names``); this is the fallback.
 STUDENT_PASSES = ('labeled_weak_forward', 'strong_forward')
-#: Parts of a training step; ``other`` is the rest (losses, pseudo-labels, CutMix, ...).
+#: Parts of a SemiVL training step; ``other`` is the rest (losses, pseudo-labels, CutMix,
+#: ...). Other segmentors get theirs from :func:`step_parts`.
 STEP_PARTS = ('data_preprocessor', 'guidance', *STUDENT_PASSES, 'backward', 'optimizer_step',
               'other')
-#: FLOPs by network component, comparable with the reference's cost table.
+#: FLOPs by network component of a SemiVL step, comparable with the reference's cost table.
 COMPONENTS = ('encoder_forward', 'decoder_forward', 'guidance_forward', 'backward')
-_COMPONENT_OF = dict(encoder='encoder_forward', decoder='decoder_forward',
-                     guidance='guidance_forward', backward='backward')
+
+
+def declared_parts(model: nn.Module) -> Dict[str, nn.Module]:
+    """The networks a segmentor declares by role (``model.parts()``).
+
+    Teacher-student segmentors declare ``student``, ``teacher`` and ``frozen.<name>``;
+    any other model is its own student, with a ``guidance`` attribute as a frozen part.
+    """
+    if hasattr(model, 'parts'):
+        return dict(model.parts())
+    parts = {'student': model}
+    if getattr(model, 'guidance', None) is not None:
+        parts['frozen.guidance'] = model.guidance
+    return parts
+
+
+def _frozen_names(parts: Dict[str, nn.Module]) -> List[str]:
+    return [name.split('.', 1)[1] for name in parts if name.startswith('frozen.')]
+
+
+def student_passes(model: nn.Module) -> Tuple[str, ...]:
+    """Names of the student's passes in one step, as the segmentor declares them."""
+    return tuple(getattr(model, 'student_pass_names', STUDENT_PASSES))
+
+
+def step_parts(model: nn.Module) -> Tuple[str, ...]:
+    """Parts of one training step of ``model`` (:data:`STEP_PARTS` for SemiVL).
+
+    Returns:
+        tuple[str, ...]: ``data_preprocessor``, one per frozen model (its name), ``teacher``
+        (with a teacher), the student passes, ``backward``, ``optimizer_step``, ``other``.
+    """
+    parts = declared_parts(model)
+    teacher = ('teacher', ) if 'teacher' in parts else ()
+    return ('data_preprocessor', *_frozen_names(parts), *teacher, *student_passes(model),
+            'backward', 'optimizer_step', 'other')
+
+
+def components(model: nn.Module) -> Tuple[str, ...]:
+    """Forward FLOPs by network (:data:`COMPONENTS` for SemiVL), and the backward."""
+    parts = declared_parts(model)
+    teacher = ('teacher_forward', ) if 'teacher' in parts else ()
+    return ('encoder_forward', 'decoder_forward',
+            *(f'{n}_forward' for n in _frozen_names(parts)), *teacher, 'backward')
+
+
+def _component_of(name: str) -> str:
+    return dict(encoder='encoder_forward', decoder='decoder_forward').get(
+        name, name if name == 'backward' else f'{name}_forward')
 
 
 def watch_train_step(recorder: MethodCallRecorder, model: nn.Module,
                      optim_wrapper: OptimWrapper) -> MethodCallRecorder:
     """Watch the calls that make up ``model.train_step(data, optim_wrapper)``.
 
-    Records are named ``data_preprocessor``, ``guidance`` (the frozen CLIP),
-    ``encoder`` (``extract_feat``), ``decoder`` (``decode_head.forward``),
-    ``backward`` and ``optimizer_step`` (of the optim wrapper).
+    The networks come from the segmentor's declared parts (:func:`declared_parts`).
+    Records are named ``data_preprocessor``, one per frozen model (its name, e.g.
+    ``guidance``), ``teacher`` (its encoder and decoder), ``encoder`` (the student's
+    ``extract_feat``), ``decoder`` (the student's ``decode_head.forward``), ``backward``
+    and ``optimizer_step`` (of the optim wrapper).
     """
+    parts = declared_parts(model)
     recorder.watch('data_preprocessor', model.data_preprocessor, 'forward')
-    if getattr(model, 'guidance', None) is not None:
-        recorder.watch('guidance', model.guidance, 'forward')
-    recorder.watch('encoder', model, 'extract_feat')
-    recorder.watch('decoder', model.decode_head, 'forward')
+    for name in _frozen_names(parts):
+        recorder.watch(name, parts[f'frozen.{name}'], 'forward')
+    if 'teacher' in parts:
+        recorder.watch('teacher', parts['teacher'], 'extract_feat')
+        recorder.watch('teacher', parts['teacher'].decode_head, 'forward')
+    student = parts['student']
+    recorder.watch('encoder', student, 'extract_feat')
+    recorder.watch('decoder', student.decode_head, 'forward')
     recorder.watch('backward', optim_wrapper, 'backward')
     recorder.watch('optimizer_step', optim_wrapper, 'step')
     return recorder
 
 
-def split_step(records: List[CallRecord], total: float, field: str) -> Dict[str, float]:
-    """Sum one step's records into :data:`STEP_PARTS`.
+def split_step(records: List[CallRecord], total: float, field: str,
+               parts: Sequence[str] = STEP_PARTS,
+               passes: Sequence[str] = STUDENT_PASSES) -> Dict[str, float]:
+    """Sum one step's records into ``parts``.
 
-    Every ``encoder`` call starts a new student pass (named by :data:`STUDENT_PASSES`,
-    later ones ``student_forward_<i>``); ``decoder`` calls belong to the current pass.
-    Only outermost calls count, so nothing is counted twice.
+    Every ``encoder`` call starts a new student pass (named by ``passes``, later ones
+    ``student_forward_<i>``); ``decoder`` calls belong to the current pass. Only
+    outermost calls count, so nothing is counted twice.
 
     Args:
         records (list[CallRecord]): The watched calls of one step (see
             :func:`watch_train_step`), in call order.
         total (float): The step's total (seconds or FLOPs); ``other`` = total - parts.
         field (str): ``'seconds'`` or ``'flops'``.
+        parts (Sequence[str]): The step's parts, ``other`` last (:func:`step_parts`).
+        passes (Sequence[str]): Names of the student passes (:func:`student_passes`).
 
     Returns:
         dict[str, float]: Value of every part, ``other`` last.
     """
-    parts: Dict[str, float] = dict.fromkeys(STEP_PARTS[:-1], 0.0)
+    values: Dict[str, float] = dict.fromkeys(parts[:-1], 0.0)
     num_passes = 0
     for record in records:
         if record.depth:
@@ -73,11 +133,10 @@ def split_step(records: List[CallRecord], total: float, field: str) -> Dict[str,
         if name in ('encoder', 'decoder'):
             num_passes += name == 'encoder'
             index = max(num_passes, 1) - 1
-            name = (STUDENT_PASSES[index]
-                    if index < len(STUDENT_PASSES) else f'student_forward_{index + 1}')
-        parts[name] = parts.get(name, 0.0) + getattr(record, field)
-    parts['other'] = max(total - sum(parts.values()), 0.0)
-    return parts
+            name = passes[index] if index < len(passes) else f'student_forward_{index + 1}'
+        values[name] = values.get(name, 0.0) + getattr(record, field)
+    values['other'] = max(total - sum(values.values()), 0.0)
+    return values
 
 
 def shares(parts: Dict[str, float]) -> Dict[str, float]:
@@ -134,6 +193,10 @@ class TrainStepBenchmark:
         self.num_pairs = num_pairs or max(batch_size // 2, 1)
         self.device = next(model.parameters()).device
         self.fake_execution = fake_execution
+        # What the segmentor declares, not what the call order suggests.
+        self.parts = step_parts(model)
+        self.passes = student_passes(model)
+        self.components = components(model)
 
     def _sync(self) -> None:
         if self.device.type == 'cuda':
@@ -173,7 +236,8 @@ class TrainStepBenchmark:
                 self._sync()
                 seconds = time.perf_counter() - start
             elapsed += seconds
-            for name, value in split_step(recorder.records, seconds, 'seconds').items():
+            for name, value in split_step(recorder.records, seconds, 'seconds', self.parts,
+                                          self.passes).items():
                 parts[name] += value / iters
         sec_per_iter = elapsed / iters
         if self.device.type == 'cuda':
@@ -194,8 +258,8 @@ class TrainStepBenchmark:
 
         Returns:
             dict: ``flops_per_step``, ``flops_per_pair``, ``flop_parts`` and
-            ``flop_shares`` (:data:`STEP_PARTS`), ``flops_by_component``
-            (:data:`COMPONENTS`: forward FLOPs of each network, and the backward).
+            ``flop_shares`` (:func:`step_parts`), ``flops_by_component``
+            (:func:`components`: forward FLOPs of each network, and the backward).
             No per-module backward split: PyTorch's module tracker does not attribute
             backward operations to modules reliably.
         """
@@ -204,17 +268,18 @@ class TrainStepBenchmark:
             with self._recorder(counter) as recorder:
                 self._step()
         count = flop_count_of(counter)
-        parts = split_step(recorder.records, count.total, 'flops')
-        components: Dict[str, float] = dict.fromkeys(COMPONENTS, 0)
+        parts = split_step(recorder.records, count.total, 'flops', self.parts, self.passes)
+        by_component: Dict[str, float] = dict.fromkeys(self.components, 0)
         for record in recorder.records:
-            if record.depth == 0 and record.name in _COMPONENT_OF:
-                components[_COMPONENT_OF[record.name]] += record.flops
+            component = _component_of(record.name)
+            if record.depth == 0 and component in by_component:
+                by_component[component] += record.flops
         return dict(
             flops_per_step=count.total,
             flops_per_pair=count.total / self.num_pairs,
             flop_parts=parts,
             flop_shares=shares(parts),
-            flops_by_component=components)
+            flops_by_component=by_component)
 
     def estimate_memory(self, steps: int = 2) -> Dict[str, Any]:
         """Peak tensor memory of a training step, from storage lifetimes.

@@ -1,0 +1,7 @@
+# DACS + MIC, MiT-B5 / DAFormer head, Cityscapes -> Dark Zurich; 40k iterations, batch 2 + 2.
+# Published number it should reach: configs/uda/README.md.
+_base_ = [
+    '../_base_/uda/dacs_mic.py', '../_base_/uda/encoders/mitb5.py',
+    '../_base_/datasets/uda_cityscapes_to_darkzurich.py', '../_base_/schedules/uda_40k.py'
+]
+model = dict(student=_base_.student, data_preprocessor=_base_.data_preprocessor)

@@ -1,0 +1,8 @@
+# DAFormer, ResNet-101 / DeepLabV2, GTA5 -> Cityscapes; 40k iterations, batch 2 + 2.
+# Published number it should reach: configs/uda/README.md.
+_base_ = [
+    '../_base_/uda/daformer.py', '../_base_/uda/encoders/r101.py',
+    '../_base_/datasets/uda_gta_to_cityscapes_rcs.py', '../_base_/schedules/uda_40k.py'
+]
+model = dict(student=_base_.student, data_preprocessor=_base_.data_preprocessor,
+             pseudo_weight_ignore_top=15, pseudo_weight_ignore_bottom=120)

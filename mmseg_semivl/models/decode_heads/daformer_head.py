@@ -1,0 +1,103 @@
+"""DAFormer's context-aware fusion head and the DeepLabV2 head of the UDA anchors."""
+from __future__ import annotations
+
+from typing import List, Sequence
+
+import torch
+import torch.nn as nn
+from mmcv.cnn import ConvModule
+from mmseg.models.decode_heads.aspp_head import ASPPModule
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from mmseg.models.decode_heads.sep_aspp_head import DepthwiseSeparableASPPModule
+from mmseg.models.utils import resize
+from mmseg.registry import MODELS
+from torch import Tensor
+
+
+@MODELS.register_module()
+class DAFormerHead(BaseDecodeHead):
+    """DAFormer's decoder: per-level linear embedding, upsampling, ASPP fusion.
+
+    Every input level i (B, C_i, h_i, w_i) is embedded to ``embed_dims`` channels by a
+    linear layer over its tokens (no norm, no activation), resized bilinearly to the
+    first level's size and concatenated (L x embed_dims channels). The fusion is an
+    ASPP without image pooling: a 1x1 branch for dilation 1 and 3x3 (depthwise-
+    separable with ``separable``) branches for the others, each ConvModule with
+    ``norm_cfg`` + ReLU, then a 3x3 bottleneck to ``channels``, dropout and the 1x1
+    classifier of ``BaseDecodeHead``.
+
+    Args:
+        embed_dims (int): Width of the per-level embeddings. Default: 256.
+        dilations (Sequence[int]): ASPP dilations. Default: (1, 6, 12, 18).
+        separable (bool): Depthwise-separable 3x3 branches (DAFormer); False is the
+            "w/o DSC" variant. Default: True.
+        **kwargs: ``BaseDecodeHead`` arguments (``in_channels`` list, ``in_index``,
+            ``channels`` (256), ``dropout_ratio`` (0.1), ``num_classes``, ``norm_cfg``).
+    """
+
+    def __init__(self, embed_dims: int = 256, dilations: Sequence[int] = (1, 6, 12, 18),
+                 separable: bool = True, **kwargs) -> None:
+        kwargs.setdefault('input_transform', 'multiple_select')
+        super().__init__(**kwargs)
+        if not isinstance(self.in_channels, (list, tuple)):
+            raise ValueError(f'DAFormerHead needs one in_channels entry per level, got '
+                             f'in_channels={self.in_channels}')
+        self.embed_dims = embed_dims
+        self.embed_layers = nn.ModuleList(nn.Linear(c, embed_dims) for c in self.in_channels)
+        fused = embed_dims * len(self.in_channels)
+        aspp = DepthwiseSeparableASPPModule if separable else ASPPModule
+        self.aspp_modules = aspp(dilations=tuple(dilations), in_channels=fused,
+                                 channels=self.channels, conv_cfg=self.conv_cfg,
+                                 norm_cfg=self.norm_cfg, act_cfg=self.act_cfg)
+        self.bottleneck = ConvModule(len(dilations) * self.channels, self.channels, 3,
+                                     padding=1, conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg,
+                                     act_cfg=self.act_cfg)
+
+    def fuse(self, inputs: List[Tensor]) -> Tensor:
+        """(B, C_i, h_i, w_i) per level -> fused (B, channels, h_0, w_0) features."""
+        x = self._transform_inputs(inputs)
+        size = x[0].shape[2:]
+        embedded = []
+        for layer, feat in zip(self.embed_layers, x):
+            b, _, h, w = feat.shape
+            e = layer(feat.flatten(2).transpose(1, 2)).transpose(1, 2).reshape(b, -1, h, w)
+            if e.shape[2:] != size:
+                e = resize(e, size=size, mode='bilinear', align_corners=self.align_corners)
+            embedded.append(e)
+        return self.bottleneck(torch.cat(self.aspp_modules(torch.cat(embedded, dim=1)), dim=1))
+
+    def forward(self, inputs: List[Tensor]) -> Tensor:
+        """(B, num_classes, h_0, w_0) logits."""
+        return self.cls_seg(self.fuse(inputs))
+
+
+@MODELS.register_module()
+class DLV2Head(BaseDecodeHead):
+    """DeepLabV2's classifier: a sum of dilated 3x3 convolutions straight to the classes.
+
+    No BN, no activation, no dropout, no separate classifier (the anchors' ``DLV2Head``).
+
+    Args:
+        dilations (Sequence[int]): Dilations of the summed branches. Default: (6, 12)
+            (DAFormer-family UDA; ADVENT's own code uses (6, 12, 18, 24)).
+        **kwargs: ``BaseDecodeHead`` arguments (``in_channels`` 2048, ``in_index`` 3,
+            ``num_classes``); ``channels``, ``dropout_ratio`` and ``norm_cfg`` are fixed.
+    """
+
+    def __init__(self, dilations: Sequence[int] = (6, 12), **kwargs) -> None:
+        for key in ('channels', 'dropout_ratio', 'norm_cfg'):
+            if key in kwargs:
+                raise ValueError(f'DLV2Head has no {key!r} (got {key}={kwargs[key]!r}): it maps '
+                                 'features straight to the classes')
+        super().__init__(channels=1, dropout_ratio=0.0, **kwargs)
+        del self.conv_seg
+        self.aspp_modules = ASPPModule(tuple(dilations), self.in_channels, self.num_classes,
+                                       conv_cfg=self.conv_cfg, norm_cfg=None, act_cfg=None)
+
+    def forward(self, inputs: List[Tensor]) -> Tensor:
+        """(B, num_classes, h, w): the sum of the dilated branches."""
+        outs = self.aspp_modules(self._transform_inputs(inputs))
+        return torch.stack(outs).sum(0)
+
+
+__all__ = ['DAFormerHead', 'DLV2Head']

@@ -1,0 +1,301 @@
+"""DACS self-training domain adaptation (and DAFormer, MIC as its options).
+
+A member of the teacher-student family: the steps of
+:class:`~mmseg_semivl.models.segmentors.TeacherStudentSegmentor` with three small
+parts plugged in (``models/utils/self_training.py``)::
+
+    loss_supervised(source)          -> 'sup.decode.*' (+ 'sup.loss_fd', DAFormer's FD)
+    pseudo_labels(target, teacher)   -> label, conf; weight = confident fraction (one scalar)
+    mixed_views: ClassMix of source classes into the target (images, labels, weights),
+                 then colour jitter + blur                       -> the 'mix' view
+    loss_unsupervised(mix [, masked target]) -> 'unsup.loss_mix' (+ 'unsup.loss_mic')
+
+DAFormer is a config of this class (EMA alpha 0.999, ``feature_distance=dict()``,
+rare-class sampling in the data, lr warm-up in the schedule); MIC is ``mic=dict()``
+on either.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Dict, List, Optional, Tuple
+
+import torch
+import torch.nn as nn
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
+from torch import Tensor
+
+from ..utils import add_prefix, reweight_losses
+from ..utils.self_training import (build_part, confident_fraction_weight,
+                                   pixel_weighted_cross_entropy)
+from .teacher_student import SampleDict, TeacherStudentSegmentor, stack_pixel_field
+
+#: Name of the frozen copy of the initial student used by the feature distance.
+FD_REFERENCE = 'imnet_model'
+#: Backbone types whose initial weights are not ImageNet weights (the FD reference is
+#: then a copy of the vision-language encoder, seed 001's setting).
+NON_IMAGENET_BACKBONES = ('CLIPVisionTransformer', 'CLIPWithConvSkip', 'OpenCLIPEVA')
+
+
+@MODELS.register_module()
+class DACS(TeacherStudentSegmentor):
+    """DACS: EMA teacher pseudo-labels, ClassMix source -> target, weighted CE.
+
+    Batches are UDA batches of ``SemiSegDataPreProcessor``: ``inputs = {'labeled'
+    (B, 3, H, W) source, 'weak' (B, 3, H, W) target}`` (``PackTargetInputs``), source
+    image i is mixed into target image i (equal batch sizes).
+
+    Args:
+        student (ConfigType): The student segmentor (``EncoderDecoder``-like).
+        teacher (str | ConfigType): ``'ema'`` (updated by ``EMATeacherHook``, alpha 0.99
+            for DACS: ``momentum=0.01``). Default: 'ema'.
+        mixer (ConfigType): ClassMix of half of the source classes. Default:
+            ``ClassMixMasker(classes_from='sample', ignore_index=255)`` (each source
+            image's own classes, never the ignore label); the anchor's batch-wide draw
+            including 255 is ``classes_from='batch', ignore_index=None``.
+        pseudo_threshold (float): Confidence for the confident fraction. Default: 0.968.
+        pseudo_weight_ignore_top (int): Target rows with pseudo-weight 0 at the top.
+            Default: 0 (DAFormer on Cityscapes: 15).
+        pseudo_weight_ignore_bottom (int): Same at the bottom. Default: 0 (DAFormer: 120).
+        strong_transform (dict): Photometric augmentation of mixed images. Default:
+            ``DACSStrongTransform()`` (colour jitter s 0.2 when U > 0.2, blur when U > 0.5).
+        feature_distance (dict, optional): ``ImageNetFeatureDistance`` arguments
+            (lambda 0.005, thing classes, ratio 0.75, last stage); None disables it
+            (DACS). ``allow_non_imagenet=True`` inside it accepts a CLIP/EVA reference.
+        mic (dict, optional): ``MaskedImageConsistency`` arguments (block 64, ratio 0.7,
+            lambda 1); None disables it.
+        ignore_index (int): Unlabeled label value. Default: 255.
+        teacher_mode, semi_train_cfg, semi_test_cfg, data_preprocessor, init_cfg: as for
+            :class:`TeacherStudentSegmentor`.
+        pretrained, train_cfg: Only None (MMSeg's ``init_model`` sets both on the
+            top-level model config); the student's own keys hold the real values.
+    """
+
+    def __init__(self,
+                 student: ConfigType,
+                 teacher: object = 'ema',
+                 mixer: ConfigType = dict(type='ClassMixMasker', classes_from='sample',
+                                          ignore_index=255),
+                 pseudo_threshold: float = 0.968,
+                 pseudo_weight_ignore_top: int = 0,
+                 pseudo_weight_ignore_bottom: int = 0,
+                 strong_transform: ConfigType = dict(type='DACSStrongTransform'),
+                 feature_distance: OptConfigType = None,
+                 mic: OptConfigType = None,
+                 ignore_index: int = 255,
+                 teacher_mode: str = 'no_dropout',
+                 semi_train_cfg: OptConfigType = None,
+                 semi_test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None,
+                 pretrained: Optional[str] = None,
+                 train_cfg: OptConfigType = None) -> None:
+        _check_mmseg_inference_keys(pretrained, train_cfg)
+        if teacher is None:
+            raise ValueError("DACS needs a teacher: teacher='ema' (or a segmentor config), "
+                             'got None')
+        if mixer is None:
+            raise ValueError('DACS needs a mixer (ClassMixMasker), got mixer=None')
+        if not 0 < pseudo_threshold <= 1:
+            raise ValueError(f'pseudo_threshold must lie in (0, 1], got {pseudo_threshold}')
+        super().__init__(student=student, teacher=teacher, mixer=mixer, num_strong_views=1,
+                         teacher_mode=teacher_mode, semi_train_cfg=semi_train_cfg,
+                         semi_test_cfg=semi_test_cfg, data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg)
+        self.pseudo_threshold = pseudo_threshold
+        self.pseudo_weight_ignore_top = pseudo_weight_ignore_top
+        self.pseudo_weight_ignore_bottom = pseudo_weight_ignore_bottom
+        self.ignore_index = ignore_index
+        self.strong_transform = build_part(strong_transform, 'DACSStrongTransform')
+        fd_cfg = None if feature_distance is None else dict(feature_distance)
+        allow_non_imagenet = bool(fd_cfg.pop('allow_non_imagenet', False)) if fd_cfg else False
+        self.feature_distance = build_part(fd_cfg, 'ImageNetFeatureDistance')
+        self.mic = build_part(mic, 'MaskedImageConsistency')
+        if self.feature_distance is not None:
+            backbone_type = str(student.get('backbone', {}).get('type', ''))
+            if backbone_type in NON_IMAGENET_BACKBONES and not allow_non_imagenet:
+                raise ValueError(f'feature_distance: backbone {backbone_type!r} has no ImageNet '
+                                 'counterpart; set feature_distance.allow_non_imagenet=True to '
+                                 'regularise toward its own initial weights (seed 001)')
+            # A frozen copy of the *initial* student (weights copied in init_weights).
+            self.add_frozen_model(FD_REFERENCE, copy.deepcopy(self.student))
+
+    # ------------------------------------------------------------------ parts
+    def init_weights(self) -> None:
+        """Initialise the student; the EMA teacher and the FD reference copy it."""
+        reference = self.frozen_models.get(FD_REFERENCE)
+        if reference is not None:
+            reference._is_init = True  # its weights are the initial student's
+        super().init_weights()
+        if reference is not None:
+            reference.load_state_dict(self.student.state_dict())
+
+    @property
+    def student_pass_names(self) -> Tuple[str, ...]:
+        masked = ('masked_forward', ) if self.mic is not None else ()
+        return ('labeled_forward', 'strong_forward', *masked)
+
+    def _norm_stats(self, like: Tensor) -> Tuple[Tensor, Tensor]:
+        """(3, 1, 1) mean and std of the pre-processor (0-255), on ``like``'s device."""
+        pre = self.data_preprocessor
+        if not getattr(pre, '_enable_normalize', False):
+            ones = torch.ones(3, 1, 1, device=like.device)
+            return ones * 0, ones
+        return pre.mean.to(like), pre.std.to(like)
+
+    # ------------------------------------------------------------------ steps
+    def loss_semi_supervised(self, inputs: Dict[str, Tensor],
+                             data_samples: SampleDict) -> Dict[str, Tensor]:
+        """One DACS step (source, target) -> named, weighted losses and statistics.
+
+        Args:
+            inputs (dict[str, Tensor]): 'labeled' (B, 3, H, W) source, 'weak'
+                (B, 3, H, W) target, normalised.
+            data_samples (dict): 'labeled' source samples with ``gt_sem_seg``,
+                'unlabeled' target samples (``valid_mask`` optional).
+
+        Returns:
+            dict[str, Tensor]: 'sup.decode.loss_ce' (+ 'sup.loss_fd'), 'unsup.loss_mix'
+            (+ 'unsup.loss_mic') and the statistics 'unsup.pseudo_weight',
+            'unsup.mix_share'.
+        """
+        source, target = inputs['labeled'], inputs['weak']
+        src_samples, tgt_samples = data_samples['labeled'], data_samples['unlabeled']
+        if source.shape != target.shape:
+            raise ValueError(f'DACS mixes source i into target i: source batch '
+                             f'{tuple(source.shape)} and target batch {tuple(target.shape)} '
+                             'must have the same shape (source_ratio=(1, 1), one crop size)')
+        gt = stack_pixel_field(src_samples, 'gt_sem_seg').long()
+        losses = self.loss_source(source, src_samples, gt)
+        targets = self.target_pseudo_labels(target, tgt_samples)
+        views = self.mixed_source_target(source, gt, target, targets)
+        if self.mic is not None:
+            views['mic'] = self.masked_view(target, targets)
+        losses.update(self.loss_unsupervised(views, target.shape[-2:]))
+        return losses
+
+    def loss_source(self, source: Tensor, samples: List[SegDataSample],
+                    gt: Tensor) -> Dict[str, Tensor]:
+        """Supervised source loss ('sup.*') and, when enabled, the feature distance."""
+        if self.feature_distance is None:
+            return self.loss_supervised(source, samples)
+        student = self.student
+        feats = student.extract_feat(source)
+        losses = dict(student._decode_head_forward_train(feats, samples))
+        if getattr(student, 'with_auxiliary_head', False):
+            losses.update(student._auxiliary_head_forward_train(feats, samples))
+        losses = reweight_losses(losses, self.sup_weight)
+        losses['loss_fd'] = self.loss_feature_distance(source, feats, gt)
+        return add_prefix('sup.', losses)
+
+    def loss_feature_distance(self, source: Tensor, feats: List[Tensor], gt: Tensor) -> Tensor:
+        """FD between the student's and the frozen initial copy's source features."""
+        fd = self.feature_distance
+        with torch.no_grad():
+            ref = getattr(self, FD_REFERENCE).extract_feat(source)[fd.layer]
+        feat = feats[fd.layer]
+        mask = fd.mask(gt, feat.shape[-2:], self.student.decode_head.num_classes,
+                       self.ignore_index)
+        return fd(feat, ref, mask)
+
+    @torch.no_grad()
+    def target_pseudo_labels(self, target: Tensor,
+                             samples: List[SegDataSample]) -> Dict[str, Tensor]:
+        """Teacher pseudo-labels and the confident-fraction weight of the target batch.
+
+        Returns:
+            dict[str, Tensor]: 'label' (B, H, W) long, 'conf' and 'weight' (B, H, W)
+            float, 'fraction' (scalar).
+        """
+        targets = self.pseudo_labels(target)
+        valid = self.valid_mask(samples, target)
+        weight, fraction = confident_fraction_weight(
+            targets['conf'], self.pseudo_threshold, valid, self.pseudo_weight_ignore_top,
+            self.pseudo_weight_ignore_bottom)
+        return dict(targets, weight=weight, fraction=fraction)
+
+    def mixed_source_target(self, source: Tensor, gt: Tensor, target: Tensor,
+                            targets: Dict[str, Tensor]) -> Dict[str, Dict[str, Tensor]]:
+        """ClassMix: source pixels of half of the source classes pasted into the target.
+
+        The same (B, H, W) mask mixes images, labels (source ground truth vs. the
+        pseudo-label) and weights (1 vs. the pseudo-label weight); the mixed images
+        then get the photometric augmentation.
+
+        Returns:
+            dict: ``{'mix': {'mix': image (B, 3, H, W), 'label', 'weight', 'mask'}}``.
+        """
+        own = dict(img=target, label=targets['label'], weight=targets['weight'])
+        partner = dict(img=source, label=gt, weight=torch.ones_like(targets['weight']))
+        mask = self.mixer.mask(1, None, partner)
+        mixed = self.mixer.mix(own, partner, mask)
+        mean, std = self._norm_stats(target)
+        image = self.strong_transform(mixed.pop('img'), mean, std)
+        return {'mix': dict(mix=image, mask=mask, **mixed)}
+
+    def masked_view(self, target: Tensor, targets: Dict[str, Tensor]) -> Dict[str, Tensor]:
+        """MIC's masked target view with the shared pseudo-labels and weights."""
+        image = target
+        if self.mic.color_augment:
+            mean, std = self._norm_stats(target)
+            image = self.strong_transform(target, mean, std)
+        return dict(mic=self.mic.mask_image(image), label=targets['label'],
+                    weight=targets['weight'])
+
+    def loss_unsupervised(self, views: Dict[str, Dict[str, Tensor]],
+                          size: torch.Size) -> Dict[str, Tensor]:
+        """Pixel-weighted CE of every view, one student pass over all of them.
+
+        'unsup.loss_mix' = unsup_weight x mean(CE x weight) over all pixels;
+        'unsup.loss_mic' = the same x MIC's lambda on the masked view.
+        """
+        names = list(views)
+        logits = self.student.decode_head(self.student.extract_feat(
+            torch.cat([views[v][v] for v in names]))).chunk(len(names))
+        losses = {}
+        for name, view_logits in zip(names, logits):
+            t = views[name]
+            loss = pixel_weighted_cross_entropy(self._upsample(view_logits, size), t['label'],
+                                                t['weight'], self.ignore_index)
+            factor = self.mic.loss_weight if name == 'mic' else 1.0
+            losses[f'loss_{name}'] = self.unsup_weight * factor * loss
+        mix = views['mix']
+        losses['pseudo_weight'] = (mix['weight'][~mix['mask']].mean()
+                                   if (~mix['mask']).any() else mix['weight'].new_zeros(()))
+        losses['mix_share'] = mix['mask'].float().mean()
+        return add_prefix('unsup.', losses)
+
+
+
+@MODELS.register_module()
+class SourceOnlySegmentor(TeacherStudentSegmentor):
+    """The source-only baseline of UDA: the student's supervised loss on the source.
+
+    Takes the same two-stream UDA batches as :class:`DACS` (so batch, schedule and
+    evaluation are identical) and ignores the target images.
+    """
+
+    def __init__(self, student: ConfigType, pretrained: Optional[str] = None,
+                 train_cfg: OptConfigType = None, **kwargs) -> None:
+        _check_mmseg_inference_keys(pretrained, train_cfg)
+        kwargs.setdefault('mixer', None)
+        super().__init__(student=student, **kwargs)
+
+    def trains_unlabeled(self, inputs: Dict[str, Tensor]) -> bool:
+        return False
+
+    @property
+    def student_pass_names(self) -> Tuple[str, ...]:
+        return ('labeled_forward', )
+
+
+def _check_mmseg_inference_keys(pretrained: Optional[str], train_cfg: OptConfigType) -> None:
+    """Accept MMSeg ``init_model``'s ``pretrained=None, train_cfg=None``; refuse values."""
+    for key, value in (('pretrained', pretrained), ('train_cfg', train_cfg)):
+        if value is not None:
+            raise ValueError(f'model.{key}={value!r}: set it on model.student (the UDA '
+                             'segmentor only accepts None here, as MMSeg init_model sets it)')
+
+
+__all__ = ['DACS', 'FD_REFERENCE', 'SourceOnlySegmentor']
