@@ -4,7 +4,7 @@ Contrastive pre-training of a 5.35 M-parameter open_clip CLIP on generated capti
 scenes (``mmseg_semivl.datasets.synthetic.scenes``), deterministic from ``--seed`` at a
 given thread count, then zero-shot classification and dense MaskCLIP segmentation on
 held-out scenes. Writes the compact weights that the package ships
-(``mmseg_semivl/tiny_clip/tiny_scenes_clip.pt``, ~1.3 MB, with the recipe and the
+(``mmseg_semivl/tiny_clip/tiny_scenes_clip.pt``, 1.2 MB, with the recipe and the
 measured numbers inside) and prints the numbers.
 
 Examples::
