@@ -38,7 +38,7 @@ class PretrainConfig:
         image_size (int): Side of the generated pre-training scenes.
         seed (int): Seeds the model initialisation, the token rows and every scene.
     """
-    steps: int = 3000
+    steps: int = 1600
     batch_size: int = 64
     lr: float = 2e-3
     weight_decay: float = 0.1
