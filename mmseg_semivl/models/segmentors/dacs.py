@@ -70,6 +70,8 @@ class DACS(TeacherStudentSegmentor):
             :class:`TeacherStudentSegmentor`.
         pretrained, train_cfg: Only None (MMSeg's ``init_model`` sets both on the
             top-level model config); the student's own keys hold the real values.
+        test_cfg (dict, optional): Inference settings (``mode``, ``crop_size``,
+            ``stride``) for the student and the teacher; None keeps the student's.
     """
 
     def __init__(self,
@@ -90,7 +92,8 @@ class DACS(TeacherStudentSegmentor):
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptMultiConfig = None,
                  pretrained: Optional[str] = None,
-                 train_cfg: OptConfigType = None) -> None:
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None) -> None:
         _check_mmseg_inference_keys(pretrained, train_cfg)
         if teacher is None:
             raise ValueError("DACS needs a teacher: teacher='ema' (or a segmentor config), "
@@ -103,6 +106,8 @@ class DACS(TeacherStudentSegmentor):
                          teacher_mode=teacher_mode, semi_train_cfg=semi_train_cfg,
                          semi_test_cfg=semi_test_cfg, data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
+        if test_cfg is not None:
+            self.test_cfg = test_cfg  # MMSeg-style override: the student's and teacher's
         self.pseudo_threshold = pseudo_threshold
         self.pseudo_weight_ignore_top = pseudo_weight_ignore_top
         self.pseudo_weight_ignore_bottom = pseudo_weight_ignore_bottom
@@ -277,10 +282,13 @@ class SourceOnlySegmentor(TeacherStudentSegmentor):
     """
 
     def __init__(self, student: ConfigType, pretrained: Optional[str] = None,
-                 train_cfg: OptConfigType = None, **kwargs) -> None:
+                 train_cfg: OptConfigType = None, test_cfg: OptConfigType = None,
+                 **kwargs) -> None:
         _check_mmseg_inference_keys(pretrained, train_cfg)
         kwargs.setdefault('mixer', None)
         super().__init__(student=student, **kwargs)
+        if test_cfg is not None:
+            self.test_cfg = test_cfg
 
     def trains_unlabeled(self, inputs: Dict[str, Tensor]) -> bool:
         return False
