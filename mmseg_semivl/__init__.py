@@ -10,6 +10,7 @@ from . import compat
 compat.apply()
 
 from . import apis, datasets, engine, models, utils  # noqa: E402,F401  (registrations)
+from . import evaluation  # noqa: E402,F401  (UDAIoUMetric, MultiDomainValLoop)
 from .engine.runner import atomic_checkpoint  # noqa: E402
 from .version import __version__  # noqa: E402
 
