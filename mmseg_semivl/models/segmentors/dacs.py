@@ -110,6 +110,7 @@ class DACS(TeacherStudentSegmentor):
                          init_cfg=init_cfg)
         if test_cfg is not None:
             self.test_cfg = test_cfg  # MMSeg-style override: the student's and teacher's
+        check_crop_tiles(self.student, data_preprocessor)
         self.pseudo_threshold = pseudo_threshold
         self.pseudo_weight_ignore_top = pseudo_weight_ignore_top
         self.pseudo_weight_ignore_bottom = pseudo_weight_ignore_bottom
@@ -313,6 +314,7 @@ class SourceOnlySegmentor(TeacherStudentSegmentor):
         super().__init__(student=student, **kwargs)
         if test_cfg is not None:
             self.test_cfg = test_cfg
+        check_crop_tiles(self.student, kwargs.get('data_preprocessor'))
 
     def trains_unlabeled(self, inputs: Dict[str, Tensor]) -> bool:
         return False
@@ -320,6 +322,24 @@ class SourceOnlySegmentor(TeacherStudentSegmentor):
     @property
     def student_pass_names(self) -> Tuple[str, ...]:
         return ('labeled_forward', )
+
+
+def check_crop_tiles(student: nn.Module, data_preprocessor: OptConfigType) -> None:
+    """Refuse a training crop that a patch encoder would silently cut (ViT: floor).
+
+    Encoders that pad to the patch grid themselves (``pads_to_patch``, OpenCLIPEVA) and
+    encoders without a ``patch_size`` (CNNs, MiT) take any crop.
+    """
+    size = (data_preprocessor or {}).get('size')
+    backbone = getattr(student, 'backbone', None)
+    patch = getattr(backbone, 'patch_size', None)
+    if not size or not isinstance(patch, int) or getattr(backbone, 'pads_to_patch', False):
+        return
+    if any(int(s) % patch for s in size):
+        good = tuple(max(patch, int(s) // patch * patch) for s in size)
+        raise ValueError(f'data_preprocessor.size={tuple(size)} is not a multiple of the '
+                         f'{type(backbone).__name__} patch {patch}: the encoder would drop the '
+                         f'border; use e.g. {good}')
 
 
 @torch.no_grad()

@@ -332,3 +332,16 @@ def test_fd_reference_identity_is_in_the_checkpoint_and_checked():
     inputs, samples = uda_batch()
     with pytest.raises(RuntimeError, match='the frozen reference .* checkpoint was trained'):
         other.loss(inputs, samples)
+
+
+def test_a_crop_the_patch_encoder_cannot_tile_is_refused():
+    from mmseg_semivl.models.backbones import TINY_CLIP_CFG
+    student = dict(toy_student(), backbone=dict(
+        type='CLIPVisionTransformer', model_name='semivl-tiny', model_cfg=TINY_CLIP_CFG,
+        pretrained=None, img_size=64, skip_blocks=(0, )))
+    pre = dict(type='SemiSegDataPreProcessor', size=(60, 64))
+    with pytest.raises(ValueError, match=r'data_preprocessor.size=\(60, 64\) is not a multiple '
+                       r'of the CLIPVisionTransformer patch 16.*use e.g. \(48, 64\)'):
+        MODELS.build(dict(type='DACS', student=student, data_preprocessor=pre))
+    with pytest.raises(ValueError, match='not a multiple'):
+        MODELS.build(dict(type='SourceOnlySegmentor', student=student, data_preprocessor=pre))
