@@ -11,7 +11,7 @@ from . import compat
 compat.apply()
 
 from . import apis, datasets, engine, models, utils  # noqa: E402,F401  (registrations)
-from . import evaluation  # noqa: E402,F401  (UDAIoUMetric)
+from . import evaluation  # noqa: E402,F401  (UDAIoUMetric, MultiDomainValLoop)
 from .version import __version__  # noqa: E402
 
 __all__ = ['__version__', 'apis', 'compat', 'datasets', 'engine', 'models', 'utils']

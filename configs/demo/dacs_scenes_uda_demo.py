@@ -38,7 +38,7 @@ train_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
     sampler=dict(type='MultiSourceSampler', batch_size=4, source_ratio=(1, 1)),
-    dataset=dict(type='ConcatDataset', datasets=[
+    dataset=dict(type='UDAConcatDataset', datasets=[
         dict(_folder, part='source', pipeline=source_pipeline),
         dict(_folder, part='target', pipeline=target_pipeline),
     ]))

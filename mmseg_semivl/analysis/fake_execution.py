@@ -57,6 +57,16 @@ def _bincount(tensor: Tensor, weights: Optional[Tensor] = None, minlength: int =
     return torch.ones(max(minlength, 1), dtype=dtype, device=tensor.device)
 
 
+def _unique2(tensor: Tensor, sorted: bool = True, return_inverse: bool = False,
+             return_counts: bool = False) -> tuple:
+    # Two distinct values (e.g. ClassMix's classes of a label map: then one is drawn).
+    values = torch.zeros(2, dtype=tensor.dtype, device=tensor.device)
+    inverse = torch.zeros(tensor.shape if return_inverse else (0, ), dtype=torch.long,
+                          device=tensor.device)
+    counts = torch.ones(2 if return_counts else 0, dtype=torch.long, device=tensor.device)
+    return values, inverse, counts
+
+
 #: Stand-ins for the operations whose result (or its shape) depends on tensor values.
 DATA_DEPENDENT_OPS: Dict[Any, Callable[..., Any]] = {
     aten._local_scalar_dense.default: _scalar,  # .item(), bool(tensor), float(tensor)
@@ -66,6 +76,7 @@ DATA_DEPENDENT_OPS: Dict[Any, Callable[..., Any]] = {
     aten.index_put.default: _index_put,
     aten.index_put_.default: _index_put_,
     aten.bincount.default: _bincount,
+    aten._unique2.default: _unique2,  # torch.unique (ClassMix)
 }
 
 

@@ -1,4 +1,5 @@
 from . import samplers, transforms  # noqa: F401
+from .uda_concat import UDAConcatDataset  # noqa: F401 (UDA pair with a class check)
 from .ade import ADE20KSplitDataset
 from .cityscapes import CityscapesSplitDataset
 from .coco import COCO_OBJECT_CLASSES, COCOSplitDataset

@@ -37,3 +37,15 @@ def test_data_dependent_ops_get_stand_ins():
         assert not bool(x.sum() > 0) and not torch.equal(x, x)
         assert torch.bincount(mask.flatten().long(), minlength=5).shape == (5,)
         x[mask] = 0.0  # boolean-mask assignment
+
+
+def test_classmix_runs_on_fake_tensors():
+    """torch.unique (ClassMix's class draw) gets a two-value stand-in, so DACS-family
+    steps can be estimated; the mask keeps the label's shape."""
+    from mmseg_semivl.models.utils import ClassMixMasker
+    execution = FakeExecution()
+    with execution:
+        labels = execution.fake_mode.from_tensor(torch.zeros(2, 8, 8, dtype=torch.long))
+        assert torch.unique(labels).shape == (2, )
+        mask = ClassMixMasker(classes_from='sample', ignore_index=255).mask_from_labels(labels)
+    assert isinstance(mask, FakeTensor) and mask.shape == (2, 8, 8)

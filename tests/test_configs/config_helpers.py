@@ -20,9 +20,17 @@ TINY_CONV_SKIP_CHANNELS = 32
 
 CONFIG_ROOT = Path(__file__).resolve().parents[2] / 'configs'
 
-#: Every runnable config (the `_base_` files are only fragments).
+#: Self-training UDA configs (DACS family: ``configs/uda/{method}_{encoder}_{shift}.py`` and
+#: the UDA demo), tested by test_uda_configs.py with tiny versions of their own encoders.
+UDA_SELF_TRAINING_CONFIGS: List[Path] = sorted(
+    [p for p in (CONFIG_ROOT / 'uda').glob('*_*_*2*.py')
+     if p.stem.split('_')[0] in ('source-only', 'dacs', 'daformer', 'dacs-mic', 'daformer-mic')]
+    + [CONFIG_ROOT / 'demo' / 'dacs_scenes_uda_demo.py'])
+
+#: Every runnable config (the `_base_` files are only fragments) of SemiVL / UniMatch.
 LEAF_CONFIGS: List[Path] = sorted(
-    p for p in CONFIG_ROOT.rglob('*.py') if '_base_' not in p.relative_to(CONFIG_ROOT).parts)
+    p for p in CONFIG_ROOT.rglob('*.py') if '_base_' not in p.relative_to(CONFIG_ROOT).parts
+    and p not in UDA_SELF_TRAINING_CONFIGS)
 
 #: Benchmark facts per dataset family (paper Sec. 4.1, facts file "Schedules").
 FAMILIES: Dict[str, dict] = {

@@ -277,3 +277,22 @@ def test_mmseg_inference_takes_a_uda_checkpoint(tmp_path, tiny_clip_checkpoint):
         assert outs[who].shape == (NUM_CLASSES, 64, 96)
     # after one update the teacher is the average of the initial and the updated student
     assert not torch.allclose(outs['student'], outs['teacher'])
+
+
+def test_source_and_target_with_different_classes_is_a_one_line_error(tmp_path):
+    from mmseg.registry import DATASETS
+    roots = {}
+    for name, classes in (('source', 'road\ncar\n'), ('target', 'road\nbus\n')):
+        root = write_folder(tmp_path / name)
+        (root / 'classes.txt').write_text(classes)
+        roots[name] = str(root)
+    cfg = dict(type='UDAConcatDataset', datasets=[
+        dict(type='UDAFolderDataset', part='source', data_root=roots['source'], num_classes=2),
+        dict(type='UDAFolderDataset', part='target', data_root=roots['target'], num_classes=2)])
+    with pytest.raises(ValueError, match=r"source and target class lists differ: dataset 0 "
+                       r"\(UDAFolderDataset\) has 2 classes, dataset 1 \(UDAFolderDataset\) "
+                       r"has 2; first difference at class 1: 'car' vs 'bus'"):
+        DATASETS.build(cfg)
+    for path in glob.glob(osp.join(UDA, '*_*_*2*.py')):
+        assert Config.fromfile(path).train_dataloader.dataset.type == 'UDAConcatDataset'
+        break

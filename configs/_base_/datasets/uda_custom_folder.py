@@ -52,7 +52,7 @@ train_dataloader = dict(
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='MultiSourceSampler', batch_size=samples_per_gpu, source_ratio=(1, 1)),
-    dataset=dict(type='ConcatDataset', datasets=[source_dataset, target_dataset]))
+    dataset=dict(type='UDAConcatDataset', datasets=[source_dataset, target_dataset]))
 val_dataloader = dict(
     batch_size=1,
     num_workers=2,

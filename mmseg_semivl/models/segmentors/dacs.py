@@ -33,6 +33,8 @@ from .teacher_student import SampleDict, TeacherStudentSegmentor, stack_pixel_fi
 
 #: Name of the frozen copy of the initial student used by the feature distance.
 FD_REFERENCE = 'imnet_model'
+#: Buffer with the FD reference's identity (saved in checkpoints; its weights are not).
+FD_STATS = 'fd_reference_stats'
 #: Backbone types whose initial weights are not ImageNet weights (the FD reference is
 #: then a copy of the vision-language encoder, seed 001's setting).
 NON_IMAGENET_BACKBONES = ('CLIPVisionTransformer', 'CLIPWithConvSkip', 'OpenCLIPEVA')
@@ -70,6 +72,8 @@ class DACS(TeacherStudentSegmentor):
             :class:`TeacherStudentSegmentor`.
         pretrained, train_cfg: Only None (MMSeg's ``init_model`` sets both on the
             top-level model config); the student's own keys hold the real values.
+        test_cfg (dict, optional): Inference settings (``mode``, ``crop_size``,
+            ``stride``) for the student and the teacher; None keeps the student's.
     """
 
     def __init__(self,
@@ -90,7 +94,8 @@ class DACS(TeacherStudentSegmentor):
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptMultiConfig = None,
                  pretrained: Optional[str] = None,
-                 train_cfg: OptConfigType = None) -> None:
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None) -> None:
         _check_mmseg_inference_keys(pretrained, train_cfg)
         if teacher is None:
             raise ValueError("DACS needs a teacher: teacher='ema' (or a segmentor config), "
@@ -103,6 +108,9 @@ class DACS(TeacherStudentSegmentor):
                          teacher_mode=teacher_mode, semi_train_cfg=semi_train_cfg,
                          semi_test_cfg=semi_test_cfg, data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
+        if test_cfg is not None:
+            self.test_cfg = test_cfg  # MMSeg-style override: the student's and teacher's
+        check_crop_tiles(self.student, data_preprocessor)
         self.pseudo_threshold = pseudo_threshold
         self.pseudo_weight_ignore_top = pseudo_weight_ignore_top
         self.pseudo_weight_ignore_bottom = pseudo_weight_ignore_bottom
@@ -120,6 +128,10 @@ class DACS(TeacherStudentSegmentor):
                                  'regularise toward its own initial weights (seed 001)')
             # A frozen copy of the *initial* student (weights copied in init_weights).
             self.add_frozen_model(FD_REFERENCE, copy.deepcopy(self.student))
+            # Its identity is saved (the weights are not): (count, sum, sum |w|) in fp64.
+            self.register_buffer(FD_STATS, weight_stats(self.imnet_model))
+            self._fd_checked = False
+            self._register_load_state_dict_pre_hook(self._fill_fd_stats)
 
     # ------------------------------------------------------------------ parts
     def init_weights(self) -> None:
@@ -130,6 +142,21 @@ class DACS(TeacherStudentSegmentor):
         super().init_weights()
         if reference is not None:
             reference.load_state_dict(self.student.state_dict())
+            getattr(self, FD_STATS).copy_(weight_stats(reference))
+
+    def _fill_fd_stats(self, state_dict: dict, prefix: str, *args) -> None:
+        # A checkpoint without FD (a plain segmentor, a DACS run) loads strictly; the live
+        # reference's identity stays.
+        state_dict.setdefault(prefix + FD_STATS, getattr(self, FD_STATS).clone())
+
+    def check_fd_reference(self) -> None:
+        """Raise if the live FD reference is not the one the loaded weights trained with."""
+        live, saved = weight_stats(getattr(self, FD_REFERENCE)), getattr(self, FD_STATS)
+        if not torch.allclose(live.to(saved), saved, rtol=1e-9, atol=0):
+            raise RuntimeError(
+                f'feature distance: the frozen reference (initial student) has weight stats '
+                f'{live.tolist()} but the checkpoint was trained with {saved.tolist()}: the '
+                'pretrained weights of model.student changed since that run')
 
     @property
     def student_pass_names(self) -> Tuple[str, ...]:
@@ -167,6 +194,9 @@ class DACS(TeacherStudentSegmentor):
                              f'{tuple(source.shape)} and target batch {tuple(target.shape)} '
                              'must have the same shape (source_ratio=(1, 1), one crop size)')
         gt = stack_pixel_field(src_samples, 'gt_sem_seg').long()
+        if self.feature_distance is not None and not self._fd_checked:
+            self.check_fd_reference()  # once per process, after any checkpoint loading
+            self._fd_checked = True
         losses = self.loss_source(source, src_samples, gt)
         targets = self.target_pseudo_labels(target, tgt_samples)
         views = self.mixed_source_target(source, gt, target, targets)
@@ -277,10 +307,14 @@ class SourceOnlySegmentor(TeacherStudentSegmentor):
     """
 
     def __init__(self, student: ConfigType, pretrained: Optional[str] = None,
-                 train_cfg: OptConfigType = None, **kwargs) -> None:
+                 train_cfg: OptConfigType = None, test_cfg: OptConfigType = None,
+                 **kwargs) -> None:
         _check_mmseg_inference_keys(pretrained, train_cfg)
         kwargs.setdefault('mixer', None)
         super().__init__(student=student, **kwargs)
+        if test_cfg is not None:
+            self.test_cfg = test_cfg
+        check_crop_tiles(self.student, kwargs.get('data_preprocessor'))
 
     def trains_unlabeled(self, inputs: Dict[str, Tensor]) -> bool:
         return False
@@ -288,6 +322,32 @@ class SourceOnlySegmentor(TeacherStudentSegmentor):
     @property
     def student_pass_names(self) -> Tuple[str, ...]:
         return ('labeled_forward', )
+
+
+def check_crop_tiles(student: nn.Module, data_preprocessor: OptConfigType) -> None:
+    """Refuse a training crop that a patch encoder would silently cut (ViT: floor).
+
+    Encoders that pad to the patch grid themselves (``pads_to_patch``, OpenCLIPEVA) and
+    encoders without a ``patch_size`` (CNNs, MiT) take any crop.
+    """
+    size = (data_preprocessor or {}).get('size')
+    backbone = getattr(student, 'backbone', None)
+    patch = getattr(backbone, 'patch_size', None)
+    if not size or not isinstance(patch, int) or getattr(backbone, 'pads_to_patch', False):
+        return
+    if any(int(s) % patch for s in size):
+        good = tuple(max(patch, int(s) // patch * patch) for s in size)
+        raise ValueError(f'data_preprocessor.size={tuple(size)} is not a multiple of the '
+                         f'{type(backbone).__name__} patch {patch}: the encoder would drop the '
+                         f'border; use e.g. {good}')
+
+
+@torch.no_grad()
+def weight_stats(module: nn.Module) -> Tensor:
+    """(3,) float64 identity of a module's parameters: count, sum and sum of |w|."""
+    params = [p.detach().double() for p in module.parameters()]
+    return torch.stack([torch.tensor(float(sum(p.numel() for p in params)), dtype=torch.float64),
+                        sum(p.sum() for p in params), sum(p.abs().sum() for p in params)])
 
 
 def _check_mmseg_inference_keys(pretrained: Optional[str], train_cfg: OptConfigType) -> None:

@@ -97,3 +97,31 @@ def test_dlv2_head_is_the_sum_of_dilated_convs():
     torch.testing.assert_close(head([x]), expected)
     with pytest.raises(ValueError, match="DLV2Head has no 'channels'"):
         MODELS.build(dict(type='DLV2Head', in_channels=6, num_classes=3, channels=4))
+
+
+def test_eva_loads_an_open_clip_tag_through_open_clip(monkeypatch):
+    """A tag goes through open_clip.create_model(model_name, pretrained=tag) and its
+    'visual.trunk.*' weights (no download here: open_clip's factory is stood in for)."""
+    import open_clip
+    import timm
+    torch.manual_seed(1)
+    trunk = timm.create_model('eva02_large_patch14_clip_224', pretrained=False, num_classes=768,
+                              **TINY)
+    calls = []
+
+    class FakeCLIP(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.visual = torch.nn.Module()
+            self.visual.trunk = trunk
+
+    def create_model(name, pretrained=None, **kwargs):
+        calls.append((name, pretrained))
+        return FakeCLIP()
+
+    monkeypatch.setattr(open_clip, 'create_model', create_model)
+    ours = OpenCLIPEVA('EVA02-L-14', pretrained='merged2b_s4b_b131k', timm_kwargs=TINY,
+                       out_indices=(3, ))
+    assert calls == [('EVA02-L-14', 'merged2b_s4b_b131k')]
+    for key, value in ours.trunk.state_dict().items():
+        assert torch.equal(value, trunk.state_dict()[key]), key

@@ -310,3 +310,38 @@ def test_strong_transform_changes_colours_and_keeps_shape():
     assert out.shape == imgs.shape and not torch.allclose(out, imgs)
     off = DACSStrongTransform(color_jitter_prob=1.0, blur=False)
     assert torch.equal(off(imgs, mean, std), imgs)
+
+
+def test_fd_reference_identity_is_in_the_checkpoint_and_checked():
+    model = dacs(feature_distance=dict())
+    state = model.state_dict()
+    assert 'fd_reference_stats' in state
+    ref = model.imnet_model.backbone.conv.weight
+    expected = torch.stack([sum(p.numel() for p in model.imnet_model.parameters()) * torch.ones(
+        (), dtype=torch.float64), sum(p.double().sum() for p in model.imnet_model.parameters()),
+        sum(p.double().abs().sum() for p in model.imnet_model.parameters())])
+    torch.testing.assert_close(state['fd_reference_stats'], expected)
+    assert ref.requires_grad is False
+    # A plain segmentor checkpoint still loads strictly.
+    plain = {k[len('student.'):]: v for k, v in state.items() if k.startswith('student.')}
+    dacs(feature_distance=dict()).load_state_dict(plain, strict=True)
+    # A checkpoint trained against another reference stops the first step.
+    other = dacs(feature_distance=dict())
+    state['fd_reference_stats'] = state['fd_reference_stats'] + 1
+    other.load_state_dict(state, strict=True)
+    inputs, samples = uda_batch()
+    with pytest.raises(RuntimeError, match='the frozen reference .* checkpoint was trained'):
+        other.loss(inputs, samples)
+
+
+def test_a_crop_the_patch_encoder_cannot_tile_is_refused():
+    from mmseg_semivl.models.backbones import TINY_CLIP_CFG
+    student = dict(toy_student(), backbone=dict(
+        type='CLIPVisionTransformer', model_name='semivl-tiny', model_cfg=TINY_CLIP_CFG,
+        pretrained=None, img_size=64, skip_blocks=(0, )))
+    pre = dict(type='SemiSegDataPreProcessor', size=(60, 64))
+    with pytest.raises(ValueError, match=r'data_preprocessor.size=\(60, 64\) is not a multiple '
+                       r'of the CLIPVisionTransformer patch 16.*use e.g. \(48, 64\)'):
+        MODELS.build(dict(type='DACS', student=student, data_preprocessor=pre))
+    with pytest.raises(ValueError, match='not a multiple'):
+        MODELS.build(dict(type='SourceOnlySegmentor', student=student, data_preprocessor=pre))
