@@ -45,12 +45,13 @@ def test_shipped_weights_load_through_build_clip(tmp_path):
     assert meta['recipe']['steps'] == len(meta['history']) * 100
 
 
-def test_shipped_weights_reproduce_their_recorded_zero_shot_numbers(tmp_path):
+@pytest.mark.parametrize('name', ['tiny-scenes', 'tiny-scenes-long'])
+def test_shipped_weights_reproduce_their_recorded_zero_shot_numbers(tmp_path, name):
     # Deterministic held-out scenes + the real loading path: any change to the renderer,
     # the tokenizer, the compact format or the dense path shows up here.
     from mmseg_semivl.tiny_clip.evaluate import dense_zero_shot, zero_shot_classification
-    path = shipped_checkpoint('mmseg_semivl:tiny-scenes', cache_dir=str(tmp_path))
-    recorded = shipped_meta()['metrics']
+    path = shipped_checkpoint(f'mmseg_semivl:{name}', cache_dir=str(tmp_path))
+    recorded = shipped_meta(name)['metrics']
     numbers = zero_shot_classification(path, TINY_SCENES_CLIP_CFG)
     assert numbers['zero_shot_top1'] == pytest.approx(recorded['zero_shot_top1'], abs=1e-4)
     dense = dense_zero_shot(path, TINY_SCENES_CLIP_CFG, num_scenes=100)
