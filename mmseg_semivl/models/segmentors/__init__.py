@@ -1,3 +1,4 @@
+from .adversarial import AdversarialSegmentor, AdvEnt, AdvSeg, MinEnt  # noqa: F401
 from .encoder_decoder import HeadSyncedEncoderDecoder
 from .semi_segmentor import SemiSupervisedSegmentor
 from .semivl import SemiVLSegmentor
