@@ -44,7 +44,7 @@ class SubmoduleOptimWrapperConstructor:
     ``paramwise_cfg`` (parameter names relative to that submodule) and ``constructor``
     (default ``TrainableParamsOptimWrapperConstructor``). Every trainable parameter of
     the model must belong to exactly one entry, so no parameter is silently left out
-    or stepped twice.
+    or stepped twice. An entry set to None is left out.
 
     Args:
         optim_wrapper_cfg (dict): The entries, by optimizer name (the keys of the
@@ -58,6 +58,11 @@ class SubmoduleOptimWrapperConstructor:
                              'optimizer entry, not at the top level')
         if not optim_wrapper_cfg:
             raise ValueError('SubmoduleOptimWrapperConstructor: no optimizer entries given')
+        # An entry set to None is dropped (MinEnt removes the discriminators' optimizer
+        # of a shared schedule this way).
+        optim_wrapper_cfg = {k: v for k, v in optim_wrapper_cfg.items() if v is not None}
+        if not optim_wrapper_cfg:
+            raise ValueError('SubmoduleOptimWrapperConstructor: every optimizer entry is None')
         for name, cfg in optim_wrapper_cfg.items():
             if not isinstance(cfg, dict) or 'optimizer' not in cfg:
                 raise ValueError(f'SubmoduleOptimWrapperConstructor: entry {name!r} must be an '
