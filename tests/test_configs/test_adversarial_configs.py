@@ -242,3 +242,65 @@ def test_resume_equals_uninterrupted_run_with_both_optimizers(tmp_path):
     # Adam's step count shows the discriminators' state really went through the resume.
     adam = final['optimizer']['discriminator']['state']
     assert all(float(s['step']) == 4 for s in adam.values())
+
+
+RANK_DUMP_HOOK = '''
+import torch
+from mmengine.dist import get_rank
+from mmengine.hooks import Hook
+from mmseg.registry import HOOKS
+
+
+@HOOKS.register_module()
+class AdvRankDumpHook(Hook):
+    """Test-only: every rank saves its weights and optimizer states after training."""
+
+    def after_train(self, runner):
+        model = runner.model.module if hasattr(runner.model, 'module') else runner.model
+        torch.save(dict(state_dict=model.state_dict(), wrapper=type(runner.model).__name__,
+                        optimizer=runner.optim_wrapper.state_dict()),
+                   f'{runner.work_dir}/rank{get_rank()}.pth')
+'''
+
+
+def test_two_process_gloo_run_keeps_ranks_identical(tmp_path):
+    import os
+    import subprocess
+    import sys
+    cfg = tiny_run_cfg('advent', 'r101-deeplabv2', 'gta2cs', tmp_path / 'data',
+                       tmp_path / 'work', max_iters=3)
+    (tmp_path / 'adv_rank_dump_hook.py').write_text(RANK_DUMP_HOOK)
+    cfg.custom_imports = dict(imports=['mmseg_semivl', 'adv_rank_dump_hook'],
+                              allow_failed_imports=False)
+    cfg.custom_hooks = [*cfg.custom_hooks, dict(type='AdvRankDumpHook')]
+    cfg.train_dataloader.batch_size = cfg.train_dataloader.sampler.batch_size = 2  # 1 + 1
+    cfg.dump(str(tmp_path / 'dist_cfg.py'))
+    repo = CONFIG_ROOT.parent
+    env = dict(os.environ, PYTHON=sys.executable, OMP_NUM_THREADS='1',
+               PYTHONPATH=f'{tmp_path}{os.pathsep}{os.environ.get("PYTHONPATH", "")}',
+               PORT=str(29700 + os.getpid() % 1000))
+    result = subprocess.run(
+        ['bash', str(repo / 'tools' / 'dist_train.sh'), str(tmp_path / 'dist_cfg.py'), '2',
+         '--work-dir', str(tmp_path / 'work')],
+        env=env, capture_output=True, text=True, timeout=600, cwd=repo)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert 'Iter(train) [3/3]' in result.stdout + result.stderr
+    rank0 = torch.load(tmp_path / 'work' / 'rank0.pth', map_location='cpu', weights_only=False)
+    rank1 = torch.load(tmp_path / 'work' / 'rank1.pth', map_location='cpu', weights_only=False)
+    assert rank0['wrapper'] == 'AdversarialDistributedDataParallel'
+    assert any(k.startswith('discriminators.') for k in rank0['state_dict'])
+    for key, value in rank0['state_dict'].items():
+        torch.testing.assert_close(rank1['state_dict'][key], value, rtol=0, atol=0, msg=key)
+    for name in ('segmentor', 'discriminator'):
+        want = rank0['optimizer'][name]['state']
+        for index, entry in want.items():
+            for key, value in entry.items():
+                torch.testing.assert_close(rank1['optimizer'][name]['state'][index][key], value,
+                                           rtol=0, atol=0, msg=f'{name} {index} {key}')
+    # The ranks saw different images, so identical weights need synchronised gradients:
+    # the discriminators moved away from their initial weights on both.
+    start = torch.load(tmp_path / 'work' / 'iter_1.pth', map_location='cpu',
+                       weights_only=False)['state_dict']
+    moved = [k for k in start if k.startswith('discriminators.')
+             and not torch.equal(start[k], rank0['state_dict'][k])]
+    assert moved

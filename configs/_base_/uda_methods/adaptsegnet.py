@@ -10,3 +10,5 @@ model = dict(
     target_label=1.0,
     disc_weights=dict(source=0.5, target=0.5),
     upsample_to_input=True)
+# Distributed runs: DDP through the segmentor's own train_step (both passes synchronised).
+model_wrapper_cfg = dict(type='AdversarialDistributedDataParallel')

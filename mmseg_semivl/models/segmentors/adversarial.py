@@ -347,28 +347,51 @@ class AdversarialSegmentor(TeacherStudentSegmentor):
         return losses
 
     # ------------------------------------------------------------------ training step
+    #: ``forward`` modes of the two passes of :meth:`train_step` (they run through the
+    #: DDP wrapper, so that DDP synchronises the gradients of both backward passes).
+    SEGMENTOR_MODE = 'adv_segmentor'
+    DISCRIMINATOR_MODE = 'adv_discriminator'
+
+    def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
+        """MMSeg's modes plus the two training passes of :meth:`train_step`.
+
+        ``mode='adv_segmentor'``: :meth:`loss_segmentor` (losses, maps);
+        ``mode='adv_discriminator'``: :meth:`loss_discriminators` with ``inputs`` = maps.
+        """
+        if mode == self.SEGMENTOR_MODE:
+            return self.loss_segmentor(inputs, data_samples)
+        if mode == self.DISCRIMINATOR_MODE:
+            return self.loss_discriminators(inputs)
+        return super().forward(inputs, data_samples, mode)
+
     def train_step(self, data: Union[dict, tuple, list],
-                   optim_wrapper: Union[OptimWrapper, OptimWrapperDict]) -> Dict[str, Tensor]:
+                   optim_wrapper: Union[OptimWrapper, OptimWrapperDict],
+                   ddp: Optional[nn.Module] = None) -> Dict[str, Tensor]:
         """Segmentor step, then discriminator step (see the module docstring).
 
         Args:
             data (dict | tuple | list): A batch from the dataloader.
             optim_wrapper (OptimWrapperDict): With the keys of ``optim_keys`` (one
                 optim wrapper suffices for MinEnt).
+            ddp (nn.Module, optional): The DDP wrapper of this model
+                (``AdversarialDistributedDataParallel`` passes itself): both passes run
+                through it so that gradients are averaged over the ranks.
 
         Returns:
             dict[str, Tensor]: The logged terms of both steps.
         """
+        model = self if ddp is None else ddp
         seg_wrapper, disc_wrapper = self._optim_wrappers(optim_wrapper)
-        with seg_wrapper.optim_context(self):
+        with seg_wrapper.optim_context(model):
             data = self.data_preprocessor(data, True)
-            losses, maps = self.loss_segmentor(data['inputs'], data['data_samples'])
+            losses, maps = model(data['inputs'], data['data_samples'], mode=self.SEGMENTOR_MODE)
             parsed, log_vars = self.parse_losses(losses)
         seg_wrapper.update_params(parsed)
         if disc_wrapper is None or not maps:
             return log_vars
-        with disc_wrapper.optim_context(self):
-            disc_losses = self.loss_discriminators(maps)
+        detached = {d: {lv: m.detach() for lv, m in level.items()} for d, level in maps.items()}
+        with disc_wrapper.optim_context(model):
+            disc_losses = model(detached, None, mode=self.DISCRIMINATOR_MODE)
             disc_parsed, disc_log_vars = self.parse_losses(disc_losses)
         disc_wrapper.update_params(disc_parsed)
         disc_log_vars.pop('loss')
