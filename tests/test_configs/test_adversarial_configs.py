@@ -304,3 +304,56 @@ def test_two_process_gloo_run_keeps_ranks_identical(tmp_path):
     moved = [k for k in start if k.startswith('discriminators.')
              and not torch.equal(start[k], rank0['state_dict'][k])]
     assert moved
+
+
+def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path):
+    """tools/train.py killed with SIGKILL after iteration 3, resumed with --resume, ends with
+    the uninterrupted run's weights and both optimizers' states and schedulers."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    max_iters = 6
+    cfg = tiny_run_cfg('adaptsegnet', 'r101-deeplabv2', 'gta2cs', tmp_path / 'data',
+                       tmp_path / 'unused', max_iters=max_iters)
+    cfg.dump(str(tmp_path / 'cfg.py'))
+    repo = CONFIG_ROOT.parent
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+
+    def cmd(work_dir, *extra):
+        return [sys.executable, str(repo / 'tools' / 'train.py'), str(tmp_path / 'cfg.py'),
+                '--work-dir', str(work_dir), *extra]
+
+    reference = subprocess.run(cmd(tmp_path / 'ref'), env=env, capture_output=True, text=True,
+                               timeout=600, cwd=repo)
+    assert reference.returncode == 0, reference.stderr[-3000:]
+    work_dir = tmp_path / 'killed'
+    proc = subprocess.Popen(cmd(work_dir), env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, cwd=repo)
+    deadline = time.time() + 300
+    while not (work_dir / 'iter_3.pth').exists() and proc.poll() is None:
+        assert time.time() < deadline, 'no checkpoint appeared'
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (work_dir / f'iter_{max_iters}.pth').exists()
+    resumed = subprocess.run(cmd(work_dir, '--resume'), env=env, capture_output=True,
+                             text=True, timeout=600, cwd=repo)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert 'Auto resumed from the latest checkpoint' in resumed.stdout + resumed.stderr
+    final = torch.load(work_dir / f'iter_{max_iters}.pth', map_location='cpu',
+                       weights_only=False)
+    expected = torch.load(tmp_path / 'ref' / f'iter_{max_iters}.pth', map_location='cpu',
+                          weights_only=False)
+    for key, value in expected['state_dict'].items():
+        torch.testing.assert_close(final['state_dict'][key], value, rtol=0, atol=1e-6, msg=key)
+    for name in ('segmentor', 'discriminator'):
+        want = expected['optimizer'][name]
+        got = final['optimizer'][name]
+        assert [g['lr'] for g in got['param_groups']] == [g['lr'] for g in want['param_groups']]
+        for index, entry in want['state'].items():
+            for key, value in entry.items():
+                torch.testing.assert_close(got['state'][index][key], value, rtol=0, atol=1e-6,
+                                           msg=f'{name} {index} {key}')
+        assert final['param_schedulers'][name] == expected['param_schedulers'][name]
