@@ -206,3 +206,43 @@ def test_checkpoint_keys_hold_discriminators():
     other.load_state_dict(model.state_dict())
     assert torch.equal(other.discriminators['aux'].layers[0].weight,
                        model.discriminators['aux'].layers[0].weight)
+
+
+def test_advent_with_lambda_ent_trains_both_terms():
+    model = build('AdvEnt', lambda_ent=dict(main=0.001, aux=0.0002))
+    losses = model.loss(*uda_batch())
+    assert {'adv.loss_main', 'adv.loss_aux', 'ent.loss_main', 'ent.loss_aux'} <= set(losses)
+
+
+@pytest.mark.parametrize('kwargs,match', [
+    (dict(discriminator_input='logits'), 'discriminator_input must be one of'),
+    (dict(lambda_adv=dict(main=0.001)), r"lambda_adv has no weight for the levels \['aux'\]"),
+    (dict(lambda_adv=None), 'a discriminator needs lambda_adv'),
+    (dict(levels=('main', 'mid')), 'levels must be among'),
+    (dict(disc_weights=dict(source=0.5)), 'disc_weights needs the keys source and target'),
+    (dict(optim_keys=dict(segmentor='seg')), 'optim_keys needs the keys'),
+])
+def test_one_line_errors(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        build('AdvSeg', **kwargs)
+    with pytest.raises(ValueError, match='without discriminators set lambda_ent'):
+        build('MinEnt', lambda_ent=None)
+
+
+def test_frozen_parameters_restores_flags_after_an_error():
+    from mmseg_semivl.models.segmentors.adversarial import frozen_parameters
+    module = torch.nn.Linear(2, 2)
+    module.bias.requires_grad_(False)
+    with pytest.raises(RuntimeError):
+        with frozen_parameters(module):
+            assert not module.weight.requires_grad
+            raise RuntimeError('boom')
+    assert module.weight.requires_grad and not module.bias.requires_grad
+
+
+def test_plain_tensor_batch_trains_source_only():
+    model = build('AdvSeg')
+    inputs, samples = uda_batch()
+    losses, maps = model.loss_segmentor(inputs['labeled'], samples['labeled'])
+    assert maps == {} and set(losses) == {'sup.decode.loss_ce', 'sup.decode.acc_seg',
+                                          'sup.aux.loss_ce', 'sup.aux.acc_seg'}

@@ -81,3 +81,13 @@ def test_deeplabv2_head_sums_dilated_branches():
     assert out.shape == (1, 3, 16, 16) and torch.allclose(out, expected)
     assert not hasattr(head, 'conv_seg')
     assert sum(p.numel() for p in head.parameters()) == 2 * (9 * 8 * 3 + 3)
+
+
+def test_registrations():
+    from mmengine.registry import MODEL_WRAPPERS
+    from mmseg.registry import OPTIM_WRAPPER_CONSTRUCTORS
+    for name in ('FCDiscriminator', 'GANLoss', 'DeepLabV2Head', 'EVA02CLIPBackbone',
+                 'AdversarialSegmentor', 'AdvSeg', 'AdvEnt', 'MinEnt'):
+        assert MODELS.get(name).__module__.startswith('mmseg_semivl.'), name
+    assert OPTIM_WRAPPER_CONSTRUCTORS.get('SubmoduleOptimWrapperConstructor') is not None
+    assert MODEL_WRAPPERS.get('AdversarialDistributedDataParallel') is not None
