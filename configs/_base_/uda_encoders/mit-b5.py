@@ -1,7 +1,8 @@
 # MiT-B5 (SegFormer's encoder, MMSeg's MixVisionTransformer) with an all-MLP decoder at
 # 256 channels. DAFormer's ASPP head belongs to the self-training configs (issue 17); until
 # both are merged this file uses MMSeg's SegformerHead (docs/deviations.md). One output
-# level (main). ImageNet weights: MMSeg's converted mit_b5.pth (tools/model_converters/mit2mmseg.py).
+# level (main). ImageNet weights: MMSeg's converted mit_b5.pth
+# (MMSeg's tools/model_converters/mit2mmseg.py).
 _classes = 19  # the 19 Cityscapes classes of every UDA dataset pair
 norm_cfg = dict(type='BN', requires_grad=True)
 data_preprocessor = dict(

@@ -74,7 +74,7 @@ def frozen_parameters(module: Optional[nn.Module]) -> Iterator[None]:
 
 @MODELS.register_module()
 class AdversarialSegmentor(TeacherStudentSegmentor):
-    """Output-space adversarial adaptation (base of :class:`AdvSeg`, :class:`AdvEnt`, :class:`MinEnt`).
+    """Output-space adversarial adaptation (base of AdvSeg, AdvEnt and MinEnt).
 
     Training batches: ``inputs = {'labeled': (B_s, 3, H, W), 'weak': (B_t, 3, H, W)}``
     (source and target, the UDA dataset configs with ``PackTargetInputs``) and
