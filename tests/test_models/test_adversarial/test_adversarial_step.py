@@ -246,3 +246,14 @@ def test_plain_tensor_batch_trains_source_only():
     losses, maps = model.loss_segmentor(inputs['labeled'], samples['labeled'])
     assert maps == {} and set(losses) == {'sup.decode.loss_ce', 'sup.decode.acc_seg',
                                           'sup.aux.loss_ce', 'sup.aux.acc_seg'}
+
+
+def test_prediction_is_the_students():
+    model = build('AdvEnt').eval()
+    inputs, samples = uda_batch(num_source=1, num_target=1)
+    with torch.no_grad():
+        preds = model.predict(inputs['weak'], samples['unlabeled'])
+        logits = model.student.encode_decode(inputs['weak'], [s.metainfo for s in
+                                                              samples['unlabeled']])
+    assert preds[0].pred_sem_seg.data.shape == (1, SIZE, SIZE)
+    assert torch.equal(preds[0].pred_sem_seg.data[0], logits[0].argmax(0))
