@@ -2,6 +2,7 @@
 import copy
 
 import torch
+from mmengine.config import ConfigDict
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
@@ -32,7 +33,7 @@ def build(kind: str = 'AdvEnt', seed: int = 0, aux: bool = True, **kwargs):
     torch.manual_seed(seed)
     cfg = dict(type=kind, student=tiny_student(aux),
                data_preprocessor=dict(type='SemiSegDataPreProcessor'), **kwargs)
-    model = MODELS.build(copy.deepcopy(cfg))
+    model = MODELS.build(ConfigDict(copy.deepcopy(cfg)))  # as from a config file
     model.init_weights()
     return model
 

@@ -251,6 +251,8 @@ def test_plain_tensor_batch_trains_source_only():
 def test_prediction_is_the_students():
     model = build('AdvEnt').eval()
     inputs, samples = uda_batch(num_source=1, num_target=1)
+    for sample in samples['unlabeled']:
+        sample.set_metainfo(dict(ori_shape=(SIZE, SIZE)))
     with torch.no_grad():
         preds = model.predict(inputs['weak'], samples['unlabeled'])
         logits = model.student.encode_decode(inputs['weak'], [s.metainfo for s in
