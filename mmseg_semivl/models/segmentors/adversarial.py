@@ -100,8 +100,9 @@ class AdversarialSegmentor(TeacherStudentSegmentor):
         target_label (float): Domain label of target predictions. Default: 1.0.
         disc_weights (dict[str, float]): Factors of the discriminator losses on source
             and target predictions. Default: 0.5 each (the anchors' ``loss / 2``).
-        levels (tuple[str], optional): Output levels to adapt; None: ``main`` and, when
-            the student has an auxiliary head, ``aux``. Default: None.
+        levels (tuple[str], optional): Output levels to train and adapt (segmentation
+            loss, discriminator, entropy); None: ``main`` and, when the student has an
+            auxiliary head, ``aux``. Default: None.
         upsample_to_input (bool): Upsample the logits to the input size before the
             softmax / entropy (the anchors' ``interp``); False feeds the head's
             resolution (cheaper, a documented option). Default: True.
