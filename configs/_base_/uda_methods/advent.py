@@ -1,0 +1,16 @@
+# ADVENT's AdvEnt (Vu et al. 2019): discriminators on the weighted self-information maps
+# -p log2 p / log2 C of the upsampled logits; lambda_adv main 0.001 / aux 0.0002; vanilla GAN
+# (BCE); source label 0, target 1. No direct entropy term (lambda_ent=None; MinEnt is
+# uda_methods/minent.py).
+model = dict(
+    type='AdvEnt',
+    discriminator=dict(type='FCDiscriminator', channels=(64, 128, 256, 512), negative_slope=0.2),
+    lambda_adv=dict(main=0.001, aux=0.0002),
+    lambda_ent=None,
+    gan_loss=dict(type='GANLoss', gan_type='vanilla'),
+    source_label=0.0,
+    target_label=1.0,
+    disc_weights=dict(source=0.5, target=0.5),
+    upsample_to_input=True)
+# Distributed runs: DDP through the segmentor's own train_step (both passes synchronised).
+model_wrapper_cfg = dict(type='AdversarialDistributedDataParallel')

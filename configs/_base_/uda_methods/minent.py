@@ -1,0 +1,5 @@
+# ADVENT's MinEnt: direct entropy minimisation on the target, lambda_ent main 0.001 /
+# aux 0.0002; no discriminator, so leaf configs drop the discriminator optimizer.
+model = dict(type='MinEnt', lambda_ent=dict(main=0.001, aux=0.0002), upsample_to_input=True)
+# Distributed runs: DDP through the segmentor's own train_step (both passes synchronised).
+model_wrapper_cfg = dict(type='AdversarialDistributedDataParallel')
