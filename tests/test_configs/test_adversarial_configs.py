@@ -86,11 +86,10 @@ def _tinify(cfg, encoder):
         student.neck.update(in_channels=[96] * 4, out_channels=16)
         student.decode_head.update(in_channels=[16] * 4, channels=16)
     elif encoder == 'eva02-clip-l14':
-        # A 4-block EVA02 of width 32 (patch 14, SwiGLU, rotary), random init.
-        student.backbone.update(pretrained=None, out_indices=(0, 1, 2, 3), timm_kwargs=dict(
-            img_size=CROP, patch_size=14, embed_dim=32, depth=4, num_heads=2,
-            mlp_ratio=4 * 2 / 3, swiglu_mlp=True, scale_mlp=True, use_rot_pos_emb=True,
-            ref_feat_shape=(4, 4)))
+        # A 4-block EVA02 of width 32 (EVA02-L's patch 14, SwiGLU, rotary), random init.
+        student.backbone.update(pretrained=None, out_indices=(0, 1, 2, 3), img_size=CROP,
+                                grad_checkpointing=False,
+                                timm_kwargs=dict(embed_dim=32, depth=4, num_heads=2))
         student.neck.embed_dim = 32
         student.decode_head.update(in_channels=[32] * 4, channels=16)
     cfg.model.data_preprocessor.size = (CROP, CROP)

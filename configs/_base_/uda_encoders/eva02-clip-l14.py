@@ -15,7 +15,7 @@ data_preprocessor = dict(
     size=(512, 512))
 student = dict(
     type='HeadSyncedEncoderDecoder',
-    backbone=dict(type='EVA02CLIPBackbone', model_name='EVA02-L-14',
+    backbone=dict(type='OpenCLIPEVA', model_name='EVA02-L-14',
                   pretrained='merged2b_s4b_b131k', out_indices=(7, 11, 15, 23),
                   drop_path_rate=0.1),
     neck=dict(type='Feature2Pyramid', embed_dim=1024, rescales=[4, 2, 1, 0.5],

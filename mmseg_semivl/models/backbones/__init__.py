@@ -2,7 +2,6 @@ from .clip_configs import CLIP_MEAN, CLIP_STD, TINY_CLIP_CFG, TINY_SCENES_CLIP_C
 from .clip_conv_skip import CLIPWithConvSkip
 from .clip_vit import CLIPVisionTransformer
 from .eva_clip import OpenCLIPEVA  # noqa: F401 (EVA02-CLIP, UDA)
-from .eva02_clip import EVA02CLIPBackbone  # noqa: F401
 from .finetune import FINETUNE_MODES, POS_EMBED_TRAINED_BY_DEFAULT
 from .lora import LoRAAttention
 from .open_clip_builder import (build_clip, build_tokenizer, list_vit_models, load_clip_checkpoint,

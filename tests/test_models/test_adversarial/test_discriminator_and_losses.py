@@ -86,7 +86,7 @@ def test_deeplabv2_head_sums_dilated_branches():
 def test_registrations():
     from mmengine.registry import MODEL_WRAPPERS
     from mmseg.registry import OPTIM_WRAPPER_CONSTRUCTORS
-    for name in ('FCDiscriminator', 'GANLoss', 'DeepLabV2Head', 'EVA02CLIPBackbone',
+    for name in ('FCDiscriminator', 'GANLoss', 'DeepLabV2Head', 'OpenCLIPEVA',
                  'AdversarialSegmentor', 'AdvSeg', 'AdvEnt', 'MinEnt'):
         assert MODELS.get(name).__module__.startswith('mmseg_semivl.'), name
     assert OPTIM_WRAPPER_CONSTRUCTORS.get('SubmoduleOptimWrapperConstructor') is not None

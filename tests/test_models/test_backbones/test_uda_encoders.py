@@ -1,15 +1,22 @@
-"""UDA encoders and heads: EVA02-CLIP trunk (counts, weight loading, parity with timm),
-the DAFormer head's structure and the DeepLabV2 head against a hand computation."""
+"""UDA encoders and heads: EVA02-CLIP trunk (open_clip -> timm names, counts, weight
+loading, parity with timm) and the DAFormer head's structure (the DeepLabV2 head:
+tests/test_models/test_decode_heads/test_deeplabv2_head.py)."""
 import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import pytest
 import torch
-import torch.nn.functional as F
 from mmseg.registry import MODELS
 
-from mmseg_semivl.models.backbones.eva_clip import OpenCLIPEVA, trunk_state_dict
+from mmseg_semivl.models.backbones.eva_clip import EVA_CLIP_MODELS, OpenCLIPEVA, trunk_state_dict
 
 TINY = dict(embed_dim=32, depth=4, num_heads=2)
+
+
+def test_open_clip_names_match_the_timm_trunks():
+    import open_clip
+    for name, (trunk, _) in EVA_CLIP_MODELS.items():
+        assert name in open_clip.list_models(), name
+        assert open_clip.get_model_config(name)['vision_cfg']['timm_model_name'] == trunk
 
 
 def test_eva02_l14_counts_match_the_published_image_tower():
@@ -86,14 +93,3 @@ def test_daformer_head_structure_and_output():
     plain = MODELS.build(dict(type='DAFormerHead', in_channels=[8, 16], in_index=[0, 1],
                               channels=16, num_classes=5, separable=False))
     assert type(plain.aspp_modules[1]).__name__ == 'ConvModule'
-
-
-def test_dlv2_head_is_the_sum_of_dilated_convs():
-    head = MODELS.build(dict(type='DLV2Head', in_channels=6, in_index=0, num_classes=3))
-    assert len(head.aspp_modules) == 2 and not hasattr(head, 'conv_seg')
-    x = torch.randn(1, 6, 20, 20)
-    expected = sum(F.conv2d(x, m.conv.weight, m.conv.bias, padding=d, dilation=d)
-                   for m, d in zip(head.aspp_modules, (6, 12)))
-    torch.testing.assert_close(head([x]), expected)
-    with pytest.raises(ValueError, match="DLV2Head has no 'channels'"):
-        MODELS.build(dict(type='DLV2Head', in_channels=6, num_classes=3, channels=4))
