@@ -21,11 +21,11 @@ student = dict(
         contract_dilation=True,
         init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnet101_v1c')),
     decode_head=dict(
-        type='DeepLabV2Head', in_channels=2048, in_index=3, dilations=(6, 12),
+        type='DLV2Head', in_channels=2048, in_index=3, dilations=(6, 12),
         num_classes=_classes, align_corners=False,
         loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
     auxiliary_head=dict(
-        type='DeepLabV2Head', in_channels=1024, in_index=2, dilations=(6, 12),
+        type='DLV2Head', in_channels=1024, in_index=2, dilations=(6, 12),
         num_classes=_classes, align_corners=False,
         loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.1)),
     train_cfg=dict(),

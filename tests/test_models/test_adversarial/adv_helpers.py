@@ -18,13 +18,13 @@ def tiny_student(aux: bool = True) -> dict:
         backbone=dict(type='ResNetV1c', depth=18, base_channels=8, stem_channels=8,
                       strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4),
                       norm_cfg=dict(type='BN', requires_grad=True)),
-        decode_head=dict(type='DeepLabV2Head', in_channels=64, in_index=3, dilations=(6, 12),
+        decode_head=dict(type='DLV2Head', in_channels=64, in_index=3, dilations=(6, 12),
                          num_classes=NUM_CLASSES,
                          loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0)),
         test_cfg=dict(mode='whole'))
     if aux:
         cfg['auxiliary_head'] = dict(
-            type='DeepLabV2Head', in_channels=32, in_index=2, dilations=(6, 12),
+            type='DLV2Head', in_channels=32, in_index=2, dilations=(6, 12),
             num_classes=NUM_CLASSES, loss_decode=dict(type='CrossEntropyLoss', loss_weight=0.1))
     return cfg
 
