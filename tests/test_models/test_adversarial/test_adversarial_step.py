@@ -140,7 +140,7 @@ def test_non_finite_segmentor_loss_skips_its_step_only_then_discriminators_too(h
     optim = _optim(model, seg_type='NonFiniteSkipOptimWrapper',
                    disc_type='NonFiniteSkipOptimWrapper')
     with torch.no_grad():
-        model.student.decode_head.aspp[0].bias.fill_(float('nan'))
+        model.student.decode_head.aspp_modules[0].conv.bias.fill_(float('nan'))
     seg_before = [p.detach().clone() for p in model.student.parameters()]
     disc_before = [p.detach().clone() for p in model.discriminators.parameters()]
     model.train_step(raw_batch(), optim)
