@@ -2,8 +2,8 @@
 # schedule (segmentor SGD 2.5e-4, poly 0.9 over 250k, stopped at 120k; discriminators Adam
 # 1e-4), ADVENT's classifier dilations (6, 12, 18, 24), one source + one target per step.
 _base_ = [
-    '../_base_/default_runtime.py', '../_base_/uda_methods/advent.py',
-    '../_base_/uda_encoders/deeplabv2_r101.py', '../_base_/datasets/uda_gta_to_cityscapes.py',
+    '../_base_/uda/advent.py', '../_base_/uda/encoders/r101-multilevel.py',
+    '../_base_/datasets/uda_gta_to_cityscapes.py',
     '../_base_/schedules/uda_adversarial_sgd_original.py'
 ]
 _dilations = (6, 12, 18, 24)
@@ -13,5 +13,3 @@ model['student']['auxiliary_head']['dilations'] = _dilations
 samples_per_gpu = 2
 train_dataloader = dict(batch_size=samples_per_gpu,
                         sampler=dict(batch_size=samples_per_gpu, source_ratio=(1, 1)))
-custom_hooks = [dict(type='ExactResumeHook'),
-                dict(type='CheckpointCompatibilityHook'), dict(type='SetupCheckHook')]

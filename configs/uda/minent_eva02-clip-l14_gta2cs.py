@@ -1,16 +1,12 @@
-# ADVENT (MinEnt), EVA02-CLIP-L-14 + all-MLP decoder, GTA5 -> Cityscapes:
+# ADVENT (MinEnt), EVA02-CLIP-L-14 + DAFormer head, GTA5 -> Cityscapes:
 # 40k iterations, DAFormer-family schedule (segmentor SGD 2.5e-3 with warm-up + poly;
 # discriminators Adam 1e-4, poly 0.9).
 #   python tools/train.py configs/uda/minent_eva02-clip-l14_gta2cs.py
 _base_ = [
-    '../_base_/default_runtime.py', '../_base_/uda_methods/minent.py',
-    '../_base_/uda_encoders/eva02-clip-l14.py', '../_base_/datasets/uda_gta_to_cityscapes.py',
+    '../_base_/uda/minent.py', '../_base_/uda/encoders/eva02-l14.py',
+    '../_base_/datasets/uda_gta_to_cityscapes.py',
     '../_base_/schedules/uda_adversarial_sgd_40k.py'
 ]
 model = dict(student=_base_.student, data_preprocessor=_base_.data_preprocessor)
 # MinEnt trains no discriminator: only the segmentor's optimizer.
 optim_wrapper = dict(discriminator=None)
-# The SemiVL visualisation hook draws pseudo-labels and CLIP guidance, which
-# adversarial methods do not have.
-custom_hooks = [dict(type='ExactResumeHook'),
-                dict(type='CheckpointCompatibilityHook'), dict(type='SetupCheckHook')]

@@ -69,6 +69,7 @@ def test_config_facts(path):
 # ---------------------------------------------------------------------------- tiny runs
 def _tinify(cfg, encoder):
     student = cfg.model.student
+    student.pretrained = None
     if encoder == 'r101-deeplabv2':
         student.backbone.update(depth=18, base_channels=8, stem_channels=8, init_cfg=None)
         student.decode_head.in_channels = 64
@@ -76,7 +77,7 @@ def _tinify(cfg, encoder):
     elif encoder == 'mit-b5':
         student.backbone.update(embed_dims=8, num_layers=[1, 1, 1, 1], num_heads=[1, 2, 4, 8],
                                 init_cfg=None)
-        student.decode_head.update(in_channels=[8, 16, 32, 64], channels=16)
+        student.decode_head.update(in_channels=[8, 16, 32, 64], channels=16, embed_dims=16)
     elif encoder == 'clip-vit-b16':
         # The shipped tiny CLIP pretrained on generated scenes (3 blocks, width 96, patch 8).
         student.backbone.update(model_name='semivl-tiny-scenes',
@@ -84,14 +85,14 @@ def _tinify(cfg, encoder):
                                 pretrained='mmseg_semivl:tiny-scenes', img_size=CROP,
                                 skip_blocks=(0, 1, 2))
         student.neck.update(in_channels=[96] * 4, out_channels=16)
-        student.decode_head.update(in_channels=[16] * 4, channels=16)
+        student.decode_head.update(in_channels=[16] * 4, channels=16, embed_dims=16)
     elif encoder == 'eva02-clip-l14':
         # A 4-block EVA02 of width 32 (EVA02-L's patch 14, SwiGLU, rotary), random init.
         student.backbone.update(pretrained=None, out_indices=(0, 1, 2, 3), img_size=CROP,
                                 grad_checkpointing=False,
                                 timm_kwargs=dict(embed_dim=32, depth=4, num_heads=2))
         student.neck.embed_dim = 32
-        student.decode_head.update(in_channels=[32] * 4, channels=16)
+        student.decode_head.update(in_channels=[32] * 4, channels=16, embed_dims=16)
     cfg.model.data_preprocessor.size = (CROP, CROP)
 
 
