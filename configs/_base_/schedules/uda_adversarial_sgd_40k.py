@@ -6,8 +6,8 @@
 #   poly power 0.9 over the run (the originals' adjust_learning_rate_D).
 # Both wrappers skip non-finite steps; tools/train.py --amp switches both to AMP. Each
 # optimizer's state and schedulers are saved in checkpoints (resume continues them).
+_base_ = ['./iter_based.py']
 max_iters = 40000
-val_interval = 4000
 warmup_iters = 1500
 optim_wrapper = dict(
     constructor='SubmoduleOptimWrapperConstructor',
@@ -32,15 +32,3 @@ param_scheduler = dict(
     discriminator=[
         dict(type='PolyLR', eta_min=0.0, power=0.9, by_epoch=False, begin=0, end=max_iters),
     ])
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=val_interval)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=val_interval, max_keep_ckpts=2,
-        save_last=True, save_best='mIoU', rule='greater'),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
