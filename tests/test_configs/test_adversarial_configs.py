@@ -18,7 +18,7 @@ from mmseg_semivl.models.backbones import TINY_SCENES_CLIP_CFG
 
 CROP = 64
 METHODS = {'adaptsegnet': 'AdvSeg', 'advent': 'AdvEnt', 'minent': 'MinEnt'}
-ENCODERS = ('r101-deeplabv2', 'mit-b5', 'clip-vit-b16', 'eva02-clip-l14')
+ENCODERS = ('r101', 'mitb5', 'clip-vitb16', 'eva02-l14')
 PAIRS = ('gta2cs', 'cs2acdc')
 ADVERSARIAL_CONFIGS = sorted(p for p in (CONFIG_ROOT / 'uda').glob('*.py')
                              if p.stem.split('_')[0] in METHODS)
@@ -70,15 +70,15 @@ def test_config_facts(path):
 def _tinify(cfg, encoder):
     student = cfg.model.student
     student.pretrained = None
-    if encoder == 'r101-deeplabv2':
+    if encoder == 'r101':
         student.backbone.update(depth=18, base_channels=8, stem_channels=8, init_cfg=None)
         student.decode_head.in_channels = 64
         student.auxiliary_head.in_channels = 32
-    elif encoder == 'mit-b5':
+    elif encoder == 'mitb5':
         student.backbone.update(embed_dims=8, num_layers=[1, 1, 1, 1], num_heads=[1, 2, 4, 8],
                                 init_cfg=None)
         student.decode_head.update(in_channels=[8, 16, 32, 64], channels=16, embed_dims=16)
-    elif encoder == 'clip-vit-b16':
+    elif encoder == 'clip-vitb16':
         # The shipped tiny CLIP pretrained on generated scenes (3 blocks, width 96, patch 8).
         student.backbone.update(model_name='semivl-tiny-scenes',
                                 model_cfg=copy.deepcopy(TINY_SCENES_CLIP_CFG),
@@ -86,7 +86,7 @@ def _tinify(cfg, encoder):
                                 skip_blocks=(0, 1, 2))
         student.neck.update(in_channels=[96] * 4, out_channels=16)
         student.decode_head.update(in_channels=[16] * 4, channels=16, embed_dims=16)
-    elif encoder == 'eva02-clip-l14':
+    elif encoder == 'eva02-l14':
         # A 4-block EVA02 of width 32 (EVA02-L's patch 14, SwiGLU, rotary), random init.
         student.backbone.update(pretrained=None, out_indices=(0, 1, 2, 3), img_size=CROP,
                                 grad_checkpointing=False,
@@ -174,7 +174,7 @@ def _expected_lrs(max_iters: int):
 
 
 FAMILY_CASES = [('advent', e, 'gta2cs') for e in ENCODERS] + [
-    ('adaptsegnet', 'r101-deeplabv2', 'cs2acdc'), ('minent', 'mit-b5', 'gta2cs')]
+    ('adaptsegnet', 'r101', 'cs2acdc'), ('minent', 'mitb5', 'gta2cs')]
 
 
 @pytest.mark.parametrize('method,encoder,pair', FAMILY_CASES,
@@ -191,7 +191,7 @@ def test_one_real_iteration(method, encoder, pair, tmp_path):
     else:
         assert np.isfinite(scalars['train/disc.loss'].current())
         assert 'train/adv.loss_main' in scalars
-        assert ('train/adv.loss_aux' in scalars) == (encoder == 'r101-deeplabv2')
+        assert ('train/adv.loss_aux' in scalars) == (encoder == 'r101')
         # Each optimizer follows its own schedule, iteration by iteration (logged lrs are
         # the first group's: the segmentor's backbone, x1).
         seg_lrs, disc_lrs = _expected_lrs(2)
@@ -209,7 +209,7 @@ def test_one_real_iteration(method, encoder, pair, tmp_path):
 
 def test_resume_equals_uninterrupted_run_with_both_optimizers(tmp_path):
     data = tmp_path / 'data'
-    reference = Runner.from_cfg(tiny_run_cfg('advent', 'r101-deeplabv2', 'gta2cs', data,
+    reference = Runner.from_cfg(tiny_run_cfg('advent', 'r101', 'gta2cs', data,
                                              tmp_path / 'ref', max_iters=4))
     reference.train()
     expected = torch.load(tmp_path / 'ref' / 'iter_4.pth', map_location='cpu',
@@ -220,7 +220,7 @@ def test_resume_equals_uninterrupted_run_with_both_optimizers(tmp_path):
     for name in ('iter_2.pth', ):
         (interrupted / name).write_bytes((tmp_path / 'ref' / name).read_bytes())
     (interrupted / 'last_checkpoint').write_text(str(interrupted / 'iter_2.pth'))
-    resumed = Runner.from_cfg(tiny_run_cfg('advent', 'r101-deeplabv2', 'gta2cs', data,
+    resumed = Runner.from_cfg(tiny_run_cfg('advent', 'r101', 'gta2cs', data,
                                            interrupted, max_iters=4, resume=True))
     resumed.train()
     assert resumed.iter == 4
@@ -267,7 +267,7 @@ def test_two_process_gloo_run_keeps_ranks_identical(tmp_path):
     import os
     import subprocess
     import sys
-    cfg = tiny_run_cfg('advent', 'r101-deeplabv2', 'gta2cs', tmp_path / 'data',
+    cfg = tiny_run_cfg('advent', 'r101', 'gta2cs', tmp_path / 'data',
                        tmp_path / 'work', max_iters=3)
     (tmp_path / 'adv_rank_dump_hook.py').write_text(RANK_DUMP_HOOK)
     cfg.custom_imports = dict(imports=['mmseg_semivl', 'adv_rank_dump_hook'],
@@ -315,7 +315,7 @@ def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path):
     import sys
     import time
     max_iters = 6
-    cfg = tiny_run_cfg('adaptsegnet', 'r101-deeplabv2', 'gta2cs', tmp_path / 'data',
+    cfg = tiny_run_cfg('adaptsegnet', 'r101', 'gta2cs', tmp_path / 'data',
                        tmp_path / 'unused', max_iters=max_iters)
     cfg.dump(str(tmp_path / 'cfg.py'))
     repo = CONFIG_ROOT.parent

@@ -47,7 +47,7 @@ def test_cpu_threads_share_the_cores_unless_set(monkeypatch):
 
 def test_amp_switches_every_optimizer_of_an_adversarial_config():
     from pathlib import Path
-    config = Path(__file__).resolve().parents[2] / 'configs/uda/advent_r101-deeplabv2_gta2cs.py'
+    config = Path(__file__).resolve().parents[2] / 'configs/uda/advent_r101_gta2cs.py'
     cfg = Config.fromfile(str(config))
     enable_bf16_amp(cfg)
     for name in ('segmentor', 'discriminator'):

@@ -1,9 +1,9 @@
-# ADVENT (MinEnt), ResNet-101 + DeepLabV2 (main + aux level), Cityscapes -> ACDC:
+# ADVENT (MinEnt), MiT-B5 + DAFormer head, Cityscapes -> ACDC:
 # 40k iterations, DAFormer-family schedule (segmentor SGD 2.5e-3 with warm-up + poly;
 # discriminators Adam 1e-4, poly 0.9).
-#   python tools/train.py configs/uda/minent_r101-deeplabv2_cs2acdc.py
+#   python tools/train.py configs/uda/minent_mitb5_cs2acdc.py
 _base_ = [
-    '../_base_/uda/minent.py', '../_base_/uda/encoders/r101-multilevel.py',
+    '../_base_/uda/minent.py', '../_base_/uda/encoders/mitb5.py',
     '../_base_/datasets/uda_cityscapes_to_acdc.py',
     '../_base_/schedules/uda_adversarial_sgd_40k.py'
 ]

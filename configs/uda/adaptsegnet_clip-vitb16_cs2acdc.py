@@ -1,9 +1,9 @@
-# AdaptSegNet, ResNet-101 + DeepLabV2 (main + aux level), Cityscapes -> ACDC:
+# AdaptSegNet, CLIP ViT-B/16 (OpenAI) + DAFormer head, Cityscapes -> ACDC:
 # 40k iterations, DAFormer-family schedule (segmentor SGD 2.5e-3 with warm-up + poly;
 # discriminators Adam 1e-4, poly 0.9).
-#   python tools/train.py configs/uda/adaptsegnet_r101-deeplabv2_cs2acdc.py
+#   python tools/train.py configs/uda/adaptsegnet_clip-vitb16_cs2acdc.py
 _base_ = [
-    '../_base_/uda/adaptsegnet.py', '../_base_/uda/encoders/r101-multilevel.py',
+    '../_base_/uda/adaptsegnet.py', '../_base_/uda/encoders/clip-vitb16.py',
     '../_base_/datasets/uda_cityscapes_to_acdc.py',
     '../_base_/schedules/uda_adversarial_sgd_40k.py'
 ]
