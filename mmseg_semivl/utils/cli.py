@@ -46,32 +46,57 @@ def load_run_config(config: str,
     return cfg
 
 
+def _wrapper_cfgs(cfg: Config) -> list:
+    """The optim wrapper configs of ``cfg``: the one, or each entry of a multi-optimizer
+    ``SubmoduleOptimWrapperConstructor`` config (None entries are skipped)."""
+    optim_wrapper = cfg.optim_wrapper
+    if optim_wrapper.get('constructor') == 'SubmoduleOptimWrapperConstructor':
+        return [v for k, v in optim_wrapper.items()
+                if k not in ('constructor', 'paramwise_cfg') and v is not None]
+    return [optim_wrapper]
+
+
 def enable_bf16_amp(cfg: Config) -> Config:
-    """Switch ``cfg.optim_wrapper`` to its AMP twin with bf16 (no loss scaling needed)."""
-    optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-    if optim_wrapper in AMP_WRAPPERS.values():
-        print_log('AMP training is already enabled in your config.', logger='current')
-        return cfg
-    cfg.optim_wrapper.type = AMP_WRAPPERS.get(optim_wrapper, 'AmpOptimWrapper')
-    cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
+    """Switch every optim wrapper of ``cfg`` to its AMP twin with bf16 (no loss scaling).
+
+    Multi-optimizer configs (adversarial UDA: segmentor and discriminators) switch each
+    wrapper, so both keep the non-finite guard.
+    """
+    for wrapper in _wrapper_cfgs(cfg):
+        _enable_one(wrapper)
     return cfg
 
 
+def _enable_one(wrapper) -> None:
+    optim_wrapper = wrapper.get('type', 'OptimWrapper')
+    if optim_wrapper in AMP_WRAPPERS.values():
+        print_log('AMP training is already enabled in your config.', logger='current')
+        return
+    wrapper.type = AMP_WRAPPERS.get(optim_wrapper, 'AmpOptimWrapper')
+    wrapper.setdefault('dtype', 'bfloat16')
+
+
 def disable_amp(cfg: Config) -> Optional[str]:
-    """Switch an AMP ``cfg.optim_wrapper`` back to its plain twin.
+    """Switch the AMP optim wrapper(s) of ``cfg`` back to their plain twins.
 
     Returns:
         str, optional: The AMP dtype the config asked for (``'float16'`` when it
-        names none, mmengine's default), or None if AMP was not on.
+        names none, mmengine's default; the first wrapper's for several), or None if
+        AMP was not on.
     """
+    dtypes = [_disable_one(w) for w in _wrapper_cfgs(cfg)]
+    return next((d for d in dtypes if d is not None), None)
+
+
+def _disable_one(wrapper) -> Optional[str]:
     plain_of = {amp: plain for plain, amp in AMP_WRAPPERS.items()}
-    optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    optim_wrapper = wrapper.get('type', 'OptimWrapper')
     if optim_wrapper not in plain_of:
         return None
-    cfg.optim_wrapper.type = plain_of[optim_wrapper]
+    wrapper.type = plain_of[optim_wrapper]
     for key in ('loss_scale', 'use_fsdp'):
-        cfg.optim_wrapper.pop(key, None)
-    dtype = cfg.optim_wrapper.pop('dtype', None)
+        wrapper.pop(key, None)
+    dtype = wrapper.pop('dtype', None)
     return 'float16' if dtype is None else str(dtype).replace('torch.', '')
 
 

@@ -140,7 +140,8 @@ def tinify_model(cfg: Config, checkpoint: str, crop: int = 64) -> ConfigDict:
     preprocessor = cfg.model.data_preprocessor
     if preprocessor.get('size') is not None:
         preprocessor['size'] = (crop, crop)
-    cfg.model.test_cfg = dict(mode='whole')
+    # A teacher-student UDA model (DACS) keeps test_cfg in its student.
+    cfg.model.get('student', cfg.model).test_cfg = dict(mode='whole')
     return cfg.model
 
 

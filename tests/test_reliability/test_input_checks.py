@@ -94,6 +94,9 @@ def test_crop_size_check():
         check_crop_size((512, 500), 16)
     with pytest.raises(BadInputError, match='crop height 16 px is below 2 patches'):
         check_crop_size((16, 64), 16)
+    check_crop_size((512, 500), 14, pads_to_patch_grid=True)  # EVA02: padded to 518 x 504
+    with pytest.raises(BadInputError, match='crop height 16 px is below 2 patches'):
+        check_crop_size((16, 64), 14, pads_to_patch_grid=True)
 
 
 def _runner(model, classes):
@@ -120,6 +123,8 @@ def test_setup_check_hook_compares_dataset_and_model():
     model.data_preprocessor.size = (64, 72)
     with pytest.raises(BadInputError, match='crop width 72'):
         SetupCheckHook().before_train(_runner(model, ['background', 'cat']))
+    model.backbone.pads_to_patch_grid = True  # as OpenCLIPEVA
+    SetupCheckHook().before_train(_runner(model, ['background', 'cat']))
 
 
 def test_incompatible_checkpoint_names_file_and_keys():

@@ -43,3 +43,20 @@ def test_cpu_threads_share_the_cores_unless_set(monkeypatch):
         assert configure_cpu_threads() == 4 and torch.get_num_threads() == 4
     finally:
         torch.set_num_threads(before)
+
+
+def test_amp_switches_every_optimizer_of_an_adversarial_config():
+    from pathlib import Path
+    config = Path(__file__).resolve().parents[2] / 'configs/uda/advent_r101_gta2cs.py'
+    cfg = Config.fromfile(str(config))
+    enable_bf16_amp(cfg)
+    for name in ('segmentor', 'discriminator'):
+        assert cfg.optim_wrapper[name].type == 'NonFiniteSkipAmpOptimWrapper'
+        assert cfg.optim_wrapper[name].dtype == 'bfloat16'
+    assert cfg.optim_wrapper.constructor == 'SubmoduleOptimWrapperConstructor'
+    assert disable_amp(cfg) == 'bfloat16'
+    assert cfg.optim_wrapper.discriminator.type == 'NonFiniteSkipOptimWrapper'
+    minent = Config.fromfile(str(config).replace('advent_', 'minent_'))
+    enable_bf16_amp(minent)  # the discriminator entry is None: left alone
+    assert minent.optim_wrapper.discriminator is None
+    assert minent.optim_wrapper.segmentor.type == 'NonFiniteSkipAmpOptimWrapper'

@@ -4,9 +4,9 @@
 # schedulers run from iteration 0); batch 2 + 2 on one GPU; evaluation every 4000.
 # Only the first matching custom key applies (longest first), as in mmcv: a backbone lr
 # multiplier for CLIP/EVA is a longer key, e.g. 'backbone.trunk' (docs/deviations.md).
+_base_ = ['./iter_based.py']
 max_iters = 40000
 warmup_iters = 1500
-val_interval = 4000
 optimizer = dict(type='AdamW', lr=6e-05, betas=(0.9, 0.999), weight_decay=0.01)
 optim_wrapper = dict(
     type='NonFiniteSkipOptimWrapper',
@@ -23,14 +23,5 @@ param_scheduler = [
     dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0, end=warmup_iters + 1),
     dict(type='PolyLR', eta_min=0.0, power=1.0, by_epoch=False, begin=0, end=max_iters + 1),
 ]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=val_interval)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=False, interval=val_interval,
-                    max_keep_ckpts=1, save_last=True),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+# The last checkpoint only (no best-mIoU copy).
+default_hooks = dict(checkpoint=dict(max_keep_ckpts=1, save_best=None, rule=None))

@@ -4,11 +4,7 @@
 # ClassMix of half of each source image's classes into the target (images, labels,
 # weights), colour jitter 0.2 (applied when U > 0.2) and blur (U > 0.5) on the mixed
 # images. Leaf configs add the student (an encoder base) and the data pair.
-_base_ = ['../default_runtime.py']
-# UDAIoUMetric and MultiDomainValLoop live in mmseg_semivl.evaluation, which
-# `import mmseg_semivl` does not load.
-custom_imports = dict(imports=['mmseg_semivl', 'mmseg_semivl.evaluation'],
-                      allow_failed_imports=False)
+_base_ = ['./runtime.py']
 ema_alpha = 0.99
 model = dict(
     type='DACS',

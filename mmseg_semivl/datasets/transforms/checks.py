@@ -224,19 +224,24 @@ def check_class_definitions(class_defs: Sequence[str], dataset_classes: Sequence
                         '; '.join(problems))
 
 
-def check_crop_size(crop_size: Sequence[int], patch_size: int, min_patches: int = 2) -> None:
+def check_crop_size(crop_size: Sequence[int], patch_size: int, min_patches: int = 2,
+                    pads_to_patch_grid: bool = False) -> None:
     """Check a training crop against the ViT's patch grid.
 
     The CLIP backbone resizes its positional embedding to any grid, so no crop is
     too large; but a side that is not a multiple of the patch size loses its last
     ``side % patch`` pixels in the strided patch embedding (predictions there are
     extrapolated), and a side of fewer than ``min_patches`` patches leaves the
-    decoder nothing to upsample.
+    decoder nothing to upsample. A backbone that pads its input up to the patch grid
+    (``pads_to_patch_grid``, e.g. the EVA02 trunk: 512 -> 518 at patch 14) loses no
+    pixel, so only the minimum applies.
 
     Args:
         crop_size (Sequence[int]): (H, W) of the training crop.
         patch_size (int): The backbone's patch size.
         min_patches (int): Fewest patches per side. Defaults to 2.
+        pads_to_patch_grid (bool): The backbone pads any side to a multiple of the
+            patch size. Defaults to False.
 
     Raises:
         BadInputError: Naming the offending side and the nearest valid sizes.
@@ -245,7 +250,7 @@ def check_crop_size(crop_size: Sequence[int], patch_size: int, min_patches: int 
         if side < min_patches * patch_size:
             raise BadInputError(f'crop {name} {side} px is below {min_patches} patches of '
                                 f'{patch_size} px; use at least {min_patches * patch_size}')
-        if side % patch_size:
+        if side % patch_size and not pads_to_patch_grid:
             lower = side // patch_size * patch_size
             raise BadInputError(f'crop {name} {side} px is not a multiple of the patch size '
                                 f'{patch_size}; use {lower} or {lower + patch_size}')

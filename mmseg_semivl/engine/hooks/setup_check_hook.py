@@ -22,7 +22,8 @@ class SetupCheckHook(Hook):
       ``class_definitions``, and their number the head's ``num_classes`` - otherwise
       label ``i`` and text embedding ``i`` mean different classes.
     * The training crop (``model.data_preprocessor.size``) must be a multiple of the
-      backbone's patch size and span at least ``min_patches`` patches
+      backbone's patch size (unless the backbone's ``pads_to_patch_grid`` is True) and
+      span at least ``min_patches`` patches
       (:func:`~mmseg_semivl.datasets.transforms.checks.check_crop_size`).
 
     Args:
@@ -67,6 +68,8 @@ class SetupCheckHook(Hook):
 
     def _check_crop(self, model) -> None:
         size = getattr(getattr(model, 'data_preprocessor', None), 'size', None)
-        patch = getattr(getattr(model, 'backbone', None), 'patch_size', None)
+        backbone = getattr(model, 'backbone', None)
+        patch = getattr(backbone, 'patch_size', None)
         if size is not None and patch is not None:
-            check_crop_size(size, patch, self.min_patches)
+            check_crop_size(size, patch, self.min_patches,
+                            pads_to_patch_grid=getattr(backbone, 'pads_to_patch_grid', False))

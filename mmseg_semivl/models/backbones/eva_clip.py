@@ -49,8 +49,8 @@ class OpenCLIPEVA(BaseModule):
         init_cfg (dict, optional): Not used (weights come from ``pretrained``).
     """
 
-    #: The trunk pads every input to its patch grid (``dynamic_img_pad``): any crop tiles.
-    pads_to_patch = True
+    #: Any crop is padded to the patch grid (SetupCheckHook: no multiple-of-14 rule).
+    pads_to_patch_grid = True
 
     def __init__(self, model_name: str = 'EVA02-L-14', pretrained: Optional[str] = None,
                  out_indices: Sequence[int] = (7, 11, 15, 23), img_size: int = 224,

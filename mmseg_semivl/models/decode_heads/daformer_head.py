@@ -1,4 +1,4 @@
-"""DAFormer's context-aware fusion head and the DeepLabV2 head of the UDA anchors."""
+"""DAFormer's context-aware fusion head (self-training and adversarial UDA)."""
 from __future__ import annotations
 
 from typing import List, Sequence
@@ -71,33 +71,4 @@ class DAFormerHead(BaseDecodeHead):
         return self.cls_seg(self.fuse(inputs))
 
 
-@MODELS.register_module()
-class DLV2Head(BaseDecodeHead):
-    """DeepLabV2's classifier: a sum of dilated 3x3 convolutions straight to the classes.
-
-    No BN, no activation, no dropout, no separate classifier (the anchors' ``DLV2Head``).
-
-    Args:
-        dilations (Sequence[int]): Dilations of the summed branches. Default: (6, 12)
-            (DAFormer-family UDA; ADVENT's own code uses (6, 12, 18, 24)).
-        **kwargs: ``BaseDecodeHead`` arguments (``in_channels`` 2048, ``in_index`` 3,
-            ``num_classes``); ``channels``, ``dropout_ratio`` and ``norm_cfg`` are fixed.
-    """
-
-    def __init__(self, dilations: Sequence[int] = (6, 12), **kwargs) -> None:
-        for key in ('channels', 'dropout_ratio', 'norm_cfg'):
-            if key in kwargs:
-                raise ValueError(f'DLV2Head has no {key!r} (got {key}={kwargs[key]!r}): it maps '
-                                 'features straight to the classes')
-        super().__init__(channels=1, dropout_ratio=0.0, **kwargs)
-        del self.conv_seg
-        self.aspp_modules = ASPPModule(tuple(dilations), self.in_channels, self.num_classes,
-                                       conv_cfg=self.conv_cfg, norm_cfg=None, act_cfg=None)
-
-    def forward(self, inputs: List[Tensor]) -> Tensor:
-        """(B, num_classes, h, w): the sum of the dilated branches."""
-        outs = self.aspp_modules(self._transform_inputs(inputs))
-        return torch.stack(outs).sum(0)
-
-
-__all__ = ['DAFormerHead', 'DLV2Head']
+__all__ = ['DAFormerHead']

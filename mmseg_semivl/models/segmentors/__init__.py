@@ -1,3 +1,4 @@
+from .adversarial import AdversarialSegmentor, AdvEnt, AdvSeg, MinEnt  # noqa: F401
 from .dacs import DACS  # noqa: F401 (self-training UDA: DACS, DAFormer, MIC)
 from .encoder_decoder import HeadSyncedEncoderDecoder
 from .semi_segmentor import SemiSupervisedSegmentor

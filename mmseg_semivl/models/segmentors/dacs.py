@@ -327,13 +327,13 @@ class SourceOnlySegmentor(TeacherStudentSegmentor):
 def check_crop_tiles(student: nn.Module, data_preprocessor: OptConfigType) -> None:
     """Refuse a training crop that a patch encoder would silently cut (ViT: floor).
 
-    Encoders that pad to the patch grid themselves (``pads_to_patch``, OpenCLIPEVA) and
+    Encoders that pad to the patch grid themselves (``pads_to_patch_grid``, OpenCLIPEVA) and
     encoders without a ``patch_size`` (CNNs, MiT) take any crop.
     """
     size = (data_preprocessor or {}).get('size')
     backbone = getattr(student, 'backbone', None)
     patch = getattr(backbone, 'patch_size', None)
-    if not size or not isinstance(patch, int) or getattr(backbone, 'pads_to_patch', False):
+    if not size or not isinstance(patch, int) or getattr(backbone, 'pads_to_patch_grid', False):
         return
     if any(int(s) % patch for s in size):
         good = tuple(max(patch, int(s) // patch * patch) for s in size)

@@ -1,15 +1,21 @@
-"""UDA encoders and heads: EVA02-CLIP trunk (counts, weight loading, parity with timm),
-the DAFormer head's structure and the DeepLabV2 head against a hand computation."""
+"""The EVA02-CLIP UDA encoder (OpenCLIPEVA): open_clip -> timm names, counts, weight
+loading, parity with timm, frozen mode and errors (the UDA heads:
+tests/test_models/test_decode_heads/test_{daformer,deeplabv2}_head.py)."""
 import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import pytest
 import torch
-import torch.nn.functional as F
-from mmseg.registry import MODELS
 
-from mmseg_semivl.models.backbones.eva_clip import OpenCLIPEVA, trunk_state_dict
+from mmseg_semivl.models.backbones.eva_clip import EVA_CLIP_MODELS, OpenCLIPEVA, trunk_state_dict
 
 TINY = dict(embed_dim=32, depth=4, num_heads=2)
+
+
+def test_open_clip_names_match_the_timm_trunks():
+    import open_clip
+    for name, (trunk, _) in EVA_CLIP_MODELS.items():
+        assert name in open_clip.list_models(), name
+        assert open_clip.get_model_config(name)['vision_cfg']['timm_model_name'] == trunk
 
 
 def test_eva02_l14_counts_match_the_published_image_tower():
@@ -49,6 +55,7 @@ def test_eva_loads_open_clip_layout_and_equals_timms_forward(tmp_path):
         expected = reference.forward_intermediates(x, indices=[0, 1, 3], output_fmt='NCHW',
                                                    intermediates_only=True)
     assert [tuple(f.shape) for f in feats] == [(2, 32, 5, 6)] * 3
+    assert ours.pads_to_patch_grid  # SetupCheckHook accepts such crops
     for a, b in zip(feats, expected):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=0)
 
@@ -64,39 +71,6 @@ def test_eva_frozen_mode_and_bad_arguments():
         OpenCLIPEVA('EVA-X')
     with pytest.raises(ValueError, match="neither a file nor an open_clip tag"):
         OpenCLIPEVA(pretrained='no-such-tag', timm_kwargs=TINY, out_indices=(3, ))
-
-
-def test_daformer_head_structure_and_output():
-    head = MODELS.build(dict(type='DAFormerHead', in_channels=[8, 16, 32, 64],
-                             in_index=[0, 1, 2, 3], channels=16, embed_dims=12,
-                             num_classes=5, norm_cfg=dict(type='BN'), dropout_ratio=0.1))
-    assert [tuple(e.weight.shape) for e in head.embed_layers] == [(12, 8), (12, 16), (12, 32),
-                                                                 (12, 64)]
-    branches = list(head.aspp_modules)
-    assert len(branches) == 4
-    # dilation 1: a 1x1 conv on the 4 x 12 concatenated embeddings; the others separable
-    assert branches[0].conv.kernel_size == (1, 1) and branches[0].conv.in_channels == 48
-    for branch, d in zip(branches[1:], (6, 12, 18)):
-        assert type(branch).__name__ == 'DepthwiseSeparableConvModule'
-        assert branch.depthwise_conv.conv.dilation == (d, d)
-        assert branch.depthwise_conv.conv.groups == 48
-    assert head.bottleneck.conv.in_channels == 64 and head.bottleneck.conv.kernel_size == (3, 3)
-    feats = [torch.randn(2, c, 16 // 2**i, 16 // 2**i) for i, c in enumerate([8, 16, 32, 64])]
-    assert head(feats).shape == (2, 5, 16, 16)
-    plain = MODELS.build(dict(type='DAFormerHead', in_channels=[8, 16], in_index=[0, 1],
-                              channels=16, num_classes=5, separable=False))
-    assert type(plain.aspp_modules[1]).__name__ == 'ConvModule'
-
-
-def test_dlv2_head_is_the_sum_of_dilated_convs():
-    head = MODELS.build(dict(type='DLV2Head', in_channels=6, in_index=0, num_classes=3))
-    assert len(head.aspp_modules) == 2 and not hasattr(head, 'conv_seg')
-    x = torch.randn(1, 6, 20, 20)
-    expected = sum(F.conv2d(x, m.conv.weight, m.conv.bias, padding=d, dilation=d)
-                   for m, d in zip(head.aspp_modules, (6, 12)))
-    torch.testing.assert_close(head([x]), expected)
-    with pytest.raises(ValueError, match="DLV2Head has no 'channels'"):
-        MODELS.build(dict(type='DLV2Head', in_channels=6, num_classes=3, channels=4))
 
 
 def test_eva_loads_an_open_clip_tag_through_open_clip(monkeypatch):

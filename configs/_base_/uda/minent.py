@@ -1,0 +1,4 @@
+# ADVENT's MinEnt: direct entropy minimisation on the target, lambda_ent main 0.001 /
+# aux 0.0002; no discriminator, so leaf configs drop the discriminator optimizer.
+_base_ = ['./adversarial.py']
+model = dict(type='MinEnt', lambda_ent=dict(main=0.001, aux=0.0002), upsample_to_input=True)

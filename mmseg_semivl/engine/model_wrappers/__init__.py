@@ -1,0 +1,4 @@
+"""Model wrappers for distributed training."""
+from .adversarial_ddp import AdversarialDistributedDataParallel
+
+__all__ = ['AdversarialDistributedDataParallel']
