@@ -116,7 +116,7 @@ def main(argv=None) -> int:
             for seed in args.seeds[:1] if row == 'zero_shot' else args.seeds:
                 work_dir = osp.join(work_root, f'n{n}', row, f'seed{seed}')
                 if row == 'zero_shot':  # deterministic: evaluated once
-                    out = zero_shot_row(args.config, data, work_dir)
+                    out = zero_shot_row(args.config, data, work_dir, args.cfg_options)
                 else:
                     out = train_row(build_row_config(args.config, row, seed, data, work_dir,
                                                      args.iters, args.cfg_options))

@@ -184,9 +184,12 @@ def train_row(cfg: Config) -> Dict:
     return dict(metrics=metrics, runner=runner)
 
 
-def zero_shot_config(config: Union[str, Config], data: TaskData, work_dir: str) -> Config:
+def zero_shot_config(config: Union[str, Config], data: TaskData, work_dir: str,
+                     cfg_options: Optional[dict] = None) -> Config:
     """Test config of the frozen guidance CLIP alone (MaskCLIP, MMSeg's IoUMetric)."""
     cfg = Config.fromfile(config) if isinstance(config, str) else copy.deepcopy(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)  # e.g. another guidance CLIP, as the trained rows
     clip = dict(cfg.model.guidance, type='DenseCLIPZeroShot')
     if data.definitions is not None:
         clip['class_definitions'] = data.definitions
@@ -204,10 +207,11 @@ def zero_shot_config(config: Union[str, Config], data: TaskData, work_dir: str) 
         test_evaluator=cfg.val_evaluator, test_cfg=dict(type='TestLoop')))
 
 
-def zero_shot_row(config: Union[str, Config], data: TaskData, work_dir: str) -> Dict:
+def zero_shot_row(config: Union[str, Config], data: TaskData, work_dir: str,
+                  cfg_options: Optional[dict] = None) -> Dict:
     start = time.time()
-    metrics = {k: float(v) for k, v in
-               Runner.from_cfg(zero_shot_config(config, data, work_dir)).test().items()}
+    run_cfg = zero_shot_config(config, data, work_dir, cfg_options)
+    metrics = {k: float(v) for k, v in Runner.from_cfg(run_cfg).test().items()}
     metrics['seconds'] = round(time.time() - start, 1)
     return dict(metrics=metrics)
 
