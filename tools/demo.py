@@ -137,7 +137,8 @@ def main(argv=None) -> int:
     start = time.time()
     data = scene_task(work_dir, args.num_labeled)
     base = Config.fromfile(DEMO_CONFIG)
-    clip_description = 'the shipped tiny CLIP pretrained on generated scenes (mmseg_semivl:tiny-scenes)'
+    clip_description = ('the shipped tiny CLIPs pretrained on generated scenes (encoder '
+                        'mmseg_semivl:tiny-scenes, guide mmseg_semivl:tiny-scenes-long)')
     if args.clip_weights:
         use_real_clip(base, args.clip_model, args.clip_weights)
         clip_description = f'{args.clip_model} from {args.clip_weights}'
