@@ -70,8 +70,9 @@ def parse_args(argv=None):
     parser.add_argument('--task', choices=('semivl', 'uda'), default='semivl',
                         help='semivl: supervised-only vs SemiVL; uda: source-only vs '
                         '--method on a domain shift (mmseg_semivl/demo/uda_demo.py)')
-    parser.add_argument('--method', choices=('dacs', 'daformer', 'mic'), default='dacs',
-                        help='--task uda: the self-training method')
+    parser.add_argument('--method', choices=('dacs', 'daformer', 'mic', 'advent', 'adaptsegnet'),
+                        default='dacs',
+                        help='--task uda: the adaptation method (self-training or adversarial)')
     parser.add_argument('--data-root', default=None,
                         help='--task uda: your folders (source/images, source/labels, '
                         'target/images, target_val/images, target_val/labels, classes.txt)')

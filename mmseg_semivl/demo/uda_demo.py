@@ -22,7 +22,11 @@ from mmengine.config import Config
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 UDA_DEMO_CONFIG = osp.join(REPO, 'configs', 'demo', 'dacs_scenes_uda_demo.py')
-UDA_METHODS = ('dacs', 'daformer', 'mic')
+UDA_METHODS = ('dacs', 'daformer', 'mic', 'advent', 'adaptsegnet')
+#: Adversarial methods: their method base and two-optimizer schedule replace the DACS parts.
+ADVERSARIAL = dict(advent='advent.py', adaptsegnet='adaptsegnet.py')
+ADVERSARIAL_SCHEDULE = osp.join(REPO, 'configs', '_base_', 'schedules',
+                                'uda_adversarial_sgd_40k.py')
 
 
 def method_config(base: Config, method: str, num_classes: int) -> Config:
@@ -40,9 +44,37 @@ def method_config(base: Config, method: str, num_classes: int) -> Config:
                 hook['momentum'] = 0.001
     elif method == 'mic':
         cfg.model.mic = dict(block_size=8, mask_ratio=0.7, loss_weight=1.0)
+    elif method in ADVERSARIAL:
+        # The method's own base (discriminators, losses, DDP wrapper, hooks) and its
+        # schedule (segmentor SGD + discriminator Adam), on the demo's student and data.
+        base_cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'uda', ADVERSARIAL[method]))
+        schedule = Config.fromfile(ADVERSARIAL_SCHEDULE)
+        cfg.model = dict(base_cfg.model, student=cfg.model.student,
+                         data_preprocessor=cfg.model.data_preprocessor)
+        cfg.model_wrapper_cfg = base_cfg.model_wrapper_cfg
+        cfg.custom_hooks = base_cfg.custom_hooks
+        cfg.optim_wrapper = schedule.optim_wrapper
+        cfg.param_scheduler = schedule.param_scheduler
     elif method != 'dacs':
         raise ValueError(f'--method must be one of {UDA_METHODS}, got {method!r}')
     return cfg
+
+
+def fit_schedule(schedulers, iters: int) -> None:
+    """Shorten warm-up + poly schedulers (a list, or one list per optimizer) to ``iters``.
+
+    The warm-up keeps at most a tenth of the run; a poly that starts after the warm-up
+    starts where the shortened warm-up ends.
+    """
+    for group in (schedulers.values() if isinstance(schedulers, dict) else [schedulers]):
+        warmup_end = 0
+        for scheduler in group:
+            if scheduler['type'] == 'LinearLR':
+                scheduler['end'] = warmup_end = min(scheduler['end'], max(2, iters // 10))
+            else:
+                if scheduler.get('begin', 0):
+                    scheduler['begin'] = warmup_end
+                scheduler['end'] = iters + 1
 
 
 def set_data_root(cfg: Config, root: str, num_classes: int) -> None:
@@ -128,8 +160,7 @@ def run_uda_demo(work_dir: str, data_root: str = None, method: str = 'dacs',
         cfg = method_config(base, name, len(classes))
         set_data_root(cfg, data_root, len(classes))
         cfg.train_cfg.update(max_iters=iters, val_interval=iters)
-        cfg.param_scheduler[-1]['end'] = iters + 1
-        cfg.param_scheduler[0]['end'] = min(cfg.param_scheduler[0]['end'], max(2, iters // 10))
+        fit_schedule(cfg.param_scheduler, iters)
         cfg.default_hooks.checkpoint.update(interval=iters)
         cfg.work_dir = osp.join(work_dir, key)
         cfg.randomness = dict(seed=seed)

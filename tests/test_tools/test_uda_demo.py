@@ -59,3 +59,18 @@ def test_uda_demo_reads_user_folders(tmp_path):
     run(['--data-root', str(root), '--out', str(out), '--method', 'daformer'], tmp_path)
     metrics = json.loads((out / 'metrics.json').read_text())
     assert 'folders under' in metrics['data'] and set(metrics['adapted']) >= {'mIoU'}
+
+
+def test_uda_demo_runs_an_adversarial_method(tmp_path):
+    """--method advent: the two-optimizer AdvEnt step on the same miniature and student."""
+    out = tmp_path / 'out'
+    run(['--out', str(out), '--method', 'advent'], tmp_path)
+    metrics = json.loads((out / 'metrics.json').read_text())
+    assert metrics['method'] == 'advent' and metrics['iterations'] == 2
+    assert 0 <= metrics['adapted']['mIoU'] <= 100
+    import torch
+    checkpoint = torch.load(str(out / 'adapted' / 'iter_2.pth'), map_location='cpu',
+                            weights_only=False)
+    # Two optimizers (segmentor SGD, discriminator Adam) and the discriminator's weights.
+    assert sorted(checkpoint['optimizer']) == ['discriminator', 'segmentor']
+    assert any(k.startswith('discriminators.main.') for k in checkpoint['state_dict'])
