@@ -110,8 +110,22 @@ def main(argv=None):
     return runner
 
 
+def close_distributed() -> None:
+    """Tear the process group down before the interpreter exits.
+
+    Left to interpreter shutdown, the gloo/NCCL background threads can be destroyed while
+    still joinable: the rank then aborts ('terminate called without an active exception',
+    exit -6) after a successful run, and torchrun reports the job failed.
+    """
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()  # no rank leaves while another still writes its last checkpoint
+        dist.destroy_process_group()
+
+
 if __name__ == '__main__':
     try:
         main()
+        close_distributed()
     except ONE_LINE_ERRORS as error:
         sys.exit(f'error: {error}')
