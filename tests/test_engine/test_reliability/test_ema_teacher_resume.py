@@ -1,22 +1,8 @@
 """An EMA teacher trains, is saved in checkpoints and resumes exactly."""
 import torch
-from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-
-class _Interrupt(Exception):
-    pass
-
-
-class _KillAfter(Hook):
-    priority = 'HIGHEST'
-
-    def __init__(self, at: int) -> None:
-        self.at = at
-
-    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
-        if runner.iter + 1 == self.at:
-            raise _Interrupt
+from interrupt import Interrupt, KillAfter
 
 
 def _ema_cfg(tiny_run_cfg, work_dir, **kwargs):
@@ -29,10 +15,10 @@ def _ema_cfg(tiny_run_cfg, work_dir, **kwargs):
 def _train(cfg, kill_at=None):
     runner = Runner.from_cfg(cfg)
     if kill_at is not None:
-        runner.register_hook(_KillAfter(kill_at))
+        runner.register_hook(KillAfter(kill_at))
     try:
         runner.train()
-    except _Interrupt:
+    except Interrupt:
         pass
     return runner
 
