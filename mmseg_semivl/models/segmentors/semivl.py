@@ -4,16 +4,13 @@ from __future__ import annotations
 from typing import Dict, List, Optional, Tuple
 
 import torch
-from mmengine.logging import MessageHub
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import ConfigType, OptConfigType
 from torch import Tensor
 
+from ..utils.clip_guidance import GUIDANCE_SCHEDULES, DenseCLIPGuidance
 from .unimatch import UniMatchSegmentor
-
-#: ``guidance_schedule`` values.
-GUIDANCE_SCHEDULES = ('linear', 'constant')
 
 
 @MODELS.register_module()
@@ -53,31 +50,31 @@ class SemiVLSegmentor(UniMatchSegmentor):
                  guidance_threshold: Optional[float] = None,
                  **kwargs) -> None:
         super().__init__(student, **kwargs)
-        if guidance_schedule not in GUIDANCE_SCHEDULES:
-            raise ValueError(f'guidance_schedule must be one of {GUIDANCE_SCHEDULES}, got '
-                             f'{guidance_schedule!r}')
-        self.loss_guidance = MODELS.build(loss_guidance)
-        self.guidance_weight = guidance_weight
-        self.guidance_schedule = guidance_schedule
-        self.guidance_temperature = guidance_temperature
-        self.guidance_threshold = (loss_guidance.get('threshold', 0.9)
-                                   if guidance_threshold is None else guidance_threshold)
+        # The shared dense-guidance part (models/utils/clip_guidance.py, also DACS's).
+        self.dense_guidance = DenseCLIPGuidance(
+            loss=loss_guidance, weight=guidance_weight, schedule=guidance_schedule,
+            temperature=guidance_temperature, threshold=guidance_threshold,
+            ignore_index=self.student.decode_head.ignore_index)
+        self.loss_guidance = self.dense_guidance.loss_fn
         self.add_frozen_model('guidance', MODELS.build(guidance) if guidance is not None else None)
 
     @property
     def with_guidance(self) -> bool:
         return self.guidance is not None
 
+    # The part's settings under SemiVL's names (configs, tools and tests use them).
+    guidance_weight = property(lambda self: self.dense_guidance.weight,
+                               lambda self, v: setattr(self.dense_guidance, 'weight', v))
+    guidance_schedule = property(lambda self: self.dense_guidance.schedule)
+    guidance_temperature = property(
+        lambda self: self.dense_guidance.temperature,
+        lambda self, v: setattr(self.dense_guidance, 'temperature', v))
+    guidance_threshold = property(lambda self: self.dense_guidance.threshold,
+                                  lambda self, v: setattr(self.dense_guidance, 'threshold', v))
+
     def current_guidance_weight(self) -> float:
         """lambda_t = lambda_0 * (1 - t / T) with t, T from the runner's message hub."""
-        if self.guidance_schedule == 'constant':
-            return self.guidance_weight
-        hub = MessageHub.get_current_instance()
-        max_iters = hub.get_info('max_iters')
-        if not max_iters:
-            return self.guidance_weight
-        progress = min(max(hub.get_info('iter', 0) / max_iters, 0.0), 1.0)
-        return self.guidance_weight * (1.0 - progress)
+        return self.dense_guidance.current_weight()
 
     # ------------------------------------------------------------------ the guidance terms
     def extra_targets(self, weak: Tensor, valid: Tensor) -> Dict[str, Tensor]:
@@ -90,9 +87,9 @@ class SemiVLSegmentor(UniMatchSegmentor):
                     targets: Dict[str, Tensor]) -> Dict[str, Tensor]:
         losses = super().view_losses(view, pred, targets)
         if 'guide_label' in targets:
-            losses[f'loss_guidance_{view}'] = (
-                self.current_guidance_weight() * self.view_weights[view] * self.loss_guidance(
-                    pred, targets['guide_label'], targets['guide_conf'], targets['valid']))
+            losses[f'loss_guidance_{view}'] = self.dense_guidance.loss(
+                pred, targets['guide_label'], targets['guide_conf'], targets['valid'],
+                factor=self.view_weights[view])
         return losses
 
     @torch.no_grad()
@@ -101,11 +98,7 @@ class SemiVLSegmentor(UniMatchSegmentor):
                              samples: List[SegDataSample]) -> Dict[str, Tensor]:
         stats = super().unlabeled_statistics(conf, label, valid, extra, samples)
         if 'guide_conf' in extra:
-            num_valid = valid.sum().clamp(min=1)
-            stats['guidance_coverage'] = (
-                (extra['guide_conf'] >= self.guidance_threshold) & valid).sum() / num_valid
-            stats['lambda_guidance'] = torch.tensor(self.current_guidance_weight(),
-                                                    device=conf.device)
+            stats.update(self.dense_guidance.statistics(extra['guide_conf'], valid))
         return stats
 
     @torch.no_grad()
@@ -114,10 +107,7 @@ class SemiVLSegmentor(UniMatchSegmentor):
         """Dense CLIP labels of the weak views: (B_u, H, W) confidence and label."""
         if self.guidance is None:
             return None, None
-        scores = self._upsample(self.guidance(weak).float(), weak.shape[-2:])
-        conf, label = (scores * self.guidance_temperature).softmax(dim=1).max(dim=1)
-        label = label.masked_fill(~valid, self.student.decode_head.ignore_index)
-        return conf, label
+        return self.dense_guidance.targets(self.guidance, weak, valid, self.align_corners)
 
     @torch.no_grad()
     def predict_training_targets(self, inputs: Tensor) -> Dict[str, Tensor]:
@@ -127,8 +117,7 @@ class SemiVLSegmentor(UniMatchSegmentor):
         if self.guidance is not None:
             valid = torch.ones_like(maps['prediction'], dtype=torch.bool)
             guide_conf, guide_label = self._guidance_targets(inputs, valid)
-            maps['guidance'] = guide_label.masked_fill(
-                guide_conf < self.guidance_threshold, self.student.decode_head.ignore_index)
+            maps['guidance'] = self.dense_guidance.confident_labels(guide_conf, guide_label)
         return maps
 
 
