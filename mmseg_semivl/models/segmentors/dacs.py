@@ -27,6 +27,7 @@ from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
 from torch import Tensor
 
 from ..utils import add_prefix, reweight_losses
+from ..utils.clip_guidance import CLIP_MEAN, CLIP_STD
 from ..utils.self_training import (build_part, confident_fraction_weight,
                                    pixel_weighted_cross_entropy)
 from .teacher_student import SampleDict, TeacherStudentSegmentor, stack_pixel_field
@@ -35,6 +36,10 @@ from .teacher_student import SampleDict, TeacherStudentSegmentor, stack_pixel_fi
 FD_REFERENCE = 'imnet_model'
 #: Buffer with the FD reference's identity (saved in checkpoints; its weights are not).
 FD_STATS = 'fd_reference_stats'
+#: Name of the frozen dense CLIP of the vision-language parts (as SemiVL's).
+GUIDANCE_MODEL = 'guidance'
+#: ``clip_guidance.source_pixels`` values: what the guidance target is on pasted source pixels.
+GUIDANCE_SOURCE_PIXELS = ('ignore', 'ground_truth')
 #: Backbone types whose initial weights are not ImageNet weights (the FD reference is
 #: then a copy of the vision-language encoder, seed 001's setting).
 NON_IMAGENET_BACKBONES = ('CLIPVisionTransformer', 'CLIPWithConvSkip', 'OpenCLIPEVA')
@@ -67,6 +72,26 @@ class DACS(TeacherStudentSegmentor):
             (DACS). ``allow_non_imagenet=True`` inside it accepts a CLIP/EVA reference.
         mic (dict, optional): ``MaskedImageConsistency`` arguments (block 64, ratio 0.7,
             lambda 1); None disables it.
+        guidance (dict, optional): The frozen dense CLIP of the vision-language parts
+            (``DenseCLIPZeroShot``: weights, class definitions, concepts-max), registered
+            as the frozen model ``guidance``. Built only when ``clip_guidance`` or
+            ``vl_feature_distance`` is set (otherwise ignored: plain DACS). Default: None.
+        clip_guidance (dict, optional): Dense CLIP guidance on the target images,
+            :class:`~mmseg_semivl.models.utils.DenseCLIPGuidance` arguments (lambda_0 0.1,
+            linear decay, zeta 0.9 over all pixels, temperature, the guidance's own
+            ``crop_size``/``stride`` tiling, the CLIP normalisation ``mean``/``std``,
+            default CLIP's) plus ``source_pixels``: ``'ignore'`` (default) or
+            ``'ground_truth'`` for the pasted source pixels of the ClassMix view. Adds
+            ``unsup.loss_guidance`` = lambda_t x M(p_mix, mixed guidance) (not scaled by
+            ``unsup_weight``, as SemiVL's guidance) and logs ``unsup.guidance_coverage``,
+            ``unsup.lambda_guidance``. None disables it. Default: None.
+        vl_feature_distance (dict, optional): The vision-language feature distance on the
+            source images, :class:`~mmseg_semivl.models.utils.VisionLanguageFeatureDistance`
+            arguments (lambda 0.005, mask ``'confident'`` guidance pixels, the student
+            backbone's last output vs. the guidance CLIP's dense embedding, both
+            L2-normalised) plus ``guidance`` (the ``DenseCLIPGuidance`` arguments of its
+            confidence when ``clip_guidance`` is None). Adds ``sup.loss_vl_fd`` and logs
+            ``sup.vl_fd_share``. None disables it. Default: None.
         ignore_index (int): Unlabeled label value. Default: 255.
         teacher_mode, semi_train_cfg, semi_test_cfg, data_preprocessor, init_cfg: as for
             :class:`TeacherStudentSegmentor`.
@@ -87,6 +112,9 @@ class DACS(TeacherStudentSegmentor):
                  strong_transform: ConfigType = dict(type='DACSStrongTransform'),
                  feature_distance: OptConfigType = None,
                  mic: OptConfigType = None,
+                 guidance: OptConfigType = None,
+                 clip_guidance: OptConfigType = None,
+                 vl_feature_distance: OptConfigType = None,
                  ignore_index: int = 255,
                  teacher_mode: str = 'no_dropout',
                  semi_train_cfg: OptConfigType = None,
@@ -132,6 +160,46 @@ class DACS(TeacherStudentSegmentor):
             self.register_buffer(FD_STATS, weight_stats(self.imnet_model))
             self._fd_checked = False
             self._register_load_state_dict_pre_hook(self._fill_fd_stats)
+        self._build_vision_language_parts(guidance, clip_guidance, vl_feature_distance)
+
+    def _build_vision_language_parts(self, guidance: OptConfigType,
+                                     clip_guidance: OptConfigType,
+                                     vl_feature_distance: OptConfigType) -> None:
+        """Dense CLIP guidance and the VL feature distance (issue 21); both off = DACS."""
+        self.dense_guidance = None
+        self.with_clip_guidance = clip_guidance is not None
+        self.vl_feature_distance = None
+        if clip_guidance is None and vl_feature_distance is None:
+            return  # a `guidance` model without a term is not built: plain DACS
+        if guidance is None:
+            raise ValueError('clip_guidance / vl_feature_distance need the frozen dense CLIP '
+                             "`guidance` (e.g. dict(type='DenseCLIPZeroShot', ...))")
+        vl_cfg = None if vl_feature_distance is None else dict(vl_feature_distance)
+        part_cfg = dict(clip_guidance) if clip_guidance is not None else {}
+        own = vl_cfg.pop('guidance', None) if vl_cfg is not None else None
+        if own is not None:
+            if clip_guidance is not None:
+                raise ValueError('vl_feature_distance.guidance is only for runs without '
+                                 'clip_guidance (it then uses clip_guidance\'s settings)')
+            part_cfg = dict(own)
+        self.guidance_source_pixels = part_cfg.pop('source_pixels', 'ignore')
+        if self.guidance_source_pixels not in GUIDANCE_SOURCE_PIXELS:
+            raise ValueError(f'clip_guidance.source_pixels must be one of '
+                             f'{GUIDANCE_SOURCE_PIXELS}, got {self.guidance_source_pixels!r}')
+        part_cfg.setdefault('mean', CLIP_MEAN)
+        part_cfg.setdefault('std', CLIP_STD)
+        part_cfg.setdefault('ignore_index', self.ignore_index)
+        self.dense_guidance = build_part(part_cfg, 'DenseCLIPGuidance')
+        self.vl_feature_distance = build_part(vl_cfg, 'VisionLanguageFeatureDistance')
+        # Built without touching the global random state, so that a run with and one
+        # without the vision-language parts draw the same initialisation, data and
+        # augmentations (a paired comparison).
+        with torch.random.fork_rng(devices=[]):
+            model = MODELS.build(guidance)
+        if self.vl_feature_distance is not None and not hasattr(model, 'forward_with_embedding'):
+            raise TypeError(f'vl_feature_distance needs a guidance model with '
+                            f'forward_with_embedding (DenseCLIPZeroShot), got {type(model)}')
+        self.add_frozen_model(GUIDANCE_MODEL, model)
 
     # ------------------------------------------------------------------ parts
     def init_weights(self) -> None:
@@ -199,25 +267,71 @@ class DACS(TeacherStudentSegmentor):
             self._fd_checked = True
         losses = self.loss_source(source, src_samples, gt)
         targets = self.target_pseudo_labels(target, tgt_samples)
+        if self.with_clip_guidance:
+            targets.update(self.target_guidance(target, tgt_samples))
         views = self.mixed_source_target(source, gt, target, targets)
         if self.mic is not None:
             views['mic'] = self.masked_view(target, targets)
         losses.update(self.loss_unsupervised(views, target.shape[-2:]))
+        if self.with_clip_guidance:
+            losses.update(add_prefix('unsup.', self.dense_guidance.statistics(
+                targets['guide_conf'], targets['guide_valid'])))
         return losses
+
+    @torch.no_grad()
+    def target_guidance(self, target: Tensor,
+                        samples: List[SegDataSample]) -> Dict[str, Tensor]:
+        """Dense CLIP labels of the target batch (the guidance CLIP's own tiling).
+
+        Returns:
+            dict[str, Tensor]: 'guide_label' (B, H, W) long (ignore on padding),
+            'guide_conf' (B, H, W) float, 'guide_valid' (B, H, W) bool.
+        """
+        valid = self.valid_mask(samples, target)
+        conf, label = self.dense_guidance.targets(self.guidance, target, valid,
+                                                  self.align_corners, *self._norm_stats(target))
+        return dict(guide_label=label, guide_conf=conf, guide_valid=valid)
 
     def loss_source(self, source: Tensor, samples: List[SegDataSample],
                     gt: Tensor) -> Dict[str, Tensor]:
         """Supervised source loss ('sup.*') and, when enabled, the feature distance."""
-        if self.feature_distance is None:
+        if self.feature_distance is None and self.vl_feature_distance is None:
             return self.loss_supervised(source, samples)
         student = self.student
-        feats = student.extract_feat(source)
+        if self.vl_feature_distance is not None:
+            # extract_feat in two steps: the VL distance reads the backbone's outputs
+            backbone_feats = student.backbone(source)
+            feats = student.neck(backbone_feats) if student.with_neck else backbone_feats
+        else:
+            feats = student.extract_feat(source)
         losses = dict(student._decode_head_forward_train(feats, samples))
         if getattr(student, 'with_auxiliary_head', False):
             losses.update(student._auxiliary_head_forward_train(feats, samples))
         losses = reweight_losses(losses, self.sup_weight)
-        losses['loss_fd'] = self.loss_feature_distance(source, feats, gt)
+        if self.feature_distance is not None:
+            losses['loss_fd'] = self.loss_feature_distance(source, feats, gt)
+        if self.vl_feature_distance is not None:
+            losses['loss_vl_fd'], losses['vl_fd_share'] = self.loss_vl_feature_distance(
+                source, backbone_feats, gt)
         return add_prefix('sup.', losses)
+
+    def loss_vl_feature_distance(self, source: Tensor, backbone_feats: List[Tensor],
+                                 gt: Tensor) -> Tuple[Tensor, Tensor]:
+        """VL-FD between the student's and the frozen guidance CLIP's dense embeddings.
+
+        Returns:
+            tuple[Tensor, Tensor]: The loss and the share of feature positions it covers.
+        """
+        vl_fd, part = self.vl_feature_distance, self.dense_guidance
+        with torch.no_grad():
+            images = part.renormalize(source, *self._norm_stats(source))
+            scores, ref = self.guidance.forward_with_embedding(images)
+            conf, _ = part.targets_from_scores(scores.float())  # at the guidance's grid
+        feat = backbone_feats[vl_fd.layer]
+        mask = vl_fd.reference_mask(conf, gt, feat.shape[-2:],
+                                    self.student.decode_head.num_classes, part.threshold,
+                                    self.ignore_index)
+        return vl_fd(feat, ref, mask), mask.float().mean().detach()
 
     def loss_feature_distance(self, source: Tensor, feats: List[Tensor], gt: Tensor) -> Tensor:
         """FD between the student's and the frozen initial copy's source features."""
@@ -258,6 +372,16 @@ class DACS(TeacherStudentSegmentor):
         """
         own = dict(img=target, label=targets['label'], weight=targets['weight'])
         partner = dict(img=source, label=gt, weight=torch.ones_like(targets['weight']))
+        if 'guide_label' in targets:
+            # The dense CLIP labels are mixed like the pseudo-labels; pasted source pixels
+            # are ignored, or carry their ground truth at confidence 1.
+            on_gt = self.guidance_source_pixels == 'ground_truth'
+            own.update(guide_label=targets['guide_label'], guide_conf=targets['guide_conf'],
+                       guide_valid=targets['guide_valid'])
+            partner.update(
+                guide_label=gt if on_gt else torch.full_like(gt, self.ignore_index),
+                guide_conf=torch.full_like(targets['guide_conf'], 1.0 if on_gt else 0.0),
+                guide_valid=torch.ones_like(targets['guide_valid']))
         mask = self.mixer.mask(1, None, partner)
         mixed = self.mixer.mix(own, partner, mask)
         mean, std = self._norm_stats(target)
@@ -286,10 +410,13 @@ class DACS(TeacherStudentSegmentor):
         losses = {}
         for name, view_logits in zip(names, logits):
             t = views[name]
-            loss = pixel_weighted_cross_entropy(self._upsample(view_logits, size), t['label'],
-                                                t['weight'], self.ignore_index)
+            pred = self._upsample(view_logits, size)
+            loss = pixel_weighted_cross_entropy(pred, t['label'], t['weight'], self.ignore_index)
             factor = self.mic.loss_weight if name == 'mic' else 1.0
             losses[f'loss_{name}'] = self.unsup_weight * factor * loss
+            if name == 'mix' and 'guide_label' in t:
+                losses['loss_guidance'] = self.dense_guidance.loss(
+                    pred, t['guide_label'], t['guide_conf'], t['guide_valid'])
         mix = views['mix']
         losses['pseudo_weight'] = (mix['weight'][~mix['mask']].mean()
                                    if (~mix['mask']).any() else mix['weight'].new_zeros(()))
@@ -358,4 +485,4 @@ def _check_mmseg_inference_keys(pretrained: Optional[str], train_cfg: OptConfigT
                              'segmentor only accepts None here, as MMSeg init_model sets it)')
 
 
-__all__ = ['DACS', 'FD_REFERENCE', 'SourceOnlySegmentor']
+__all__ = ['DACS', 'FD_REFERENCE', 'GUIDANCE_MODEL', 'SourceOnlySegmentor']

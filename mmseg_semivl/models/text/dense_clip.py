@@ -105,6 +105,21 @@ class DenseCLIPZeroShot(BaseModule):
                                   self.num_classes)
 
     @torch.no_grad()
+    def forward_with_embedding(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Class scores and the dense embedding of one pass (the VL feature distance).
+
+        Args:
+            x (Tensor): (B, 3, H, W) images normalised for CLIP.
+
+        Returns:
+            tuple[Tensor, Tensor]: (B, C, H/p, W/p) cosine scores (max over concepts) and
+            the (B, D, H/p, W/p) L2-normalised dense embedding.
+        """
+        dense = self.clip(x)[-1]
+        concepts = torch.einsum('bdhw,kd->bkhw', dense, self.text_embeddings.to(dense.dtype))
+        return aggregate_concepts(concepts, self.concept_to_class, self.num_classes), dense
+
+    @torch.no_grad()
     def predict_labels(self, x: torch.Tensor, out_size: Optional[Tuple[int, int]] = None,
                        align_corners: bool = False) -> torch.Tensor:
         """Zero-shot label map: bilinear upsampling of the class scores, then argmax.
