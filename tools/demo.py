@@ -70,9 +70,14 @@ def parse_args(argv=None):
     parser.add_argument('--task', choices=('semivl', 'uda'), default='semivl',
                         help='semivl: supervised-only vs SemiVL; uda: source-only vs '
                         '--method on a domain shift (mmseg_semivl/demo/uda_demo.py)')
-    parser.add_argument('--method', choices=('dacs', 'daformer', 'mic', 'advent', 'adaptsegnet'),
+    parser.add_argument('--method',
+                        choices=('dacs', 'daformer', 'mic', 'advent', 'adaptsegnet', 'dacs-vl'),
                         default='dacs',
-                        help='--task uda: the adaptation method (self-training or adversarial)')
+                        help='--task uda: the adaptation method (self-training or adversarial; '
+                        'dacs-vl: DACS + dense CLIP guidance from the tiny pretrained CLIP, '
+                        'trained beside plain DACS)')
+    parser.add_argument('--guidance-weight', type=float, default=0.1,
+                        help='--task uda --method dacs-vl: lambda_0 of the dense CLIP guidance')
     parser.add_argument('--data-root', default=None,
                         help='--task uda: your folders (source/images, source/labels, '
                         'target/images, target_val/images, target_val/labels, classes.txt)')
@@ -131,7 +136,7 @@ def main(argv=None) -> int:
     if args.task == 'uda':
         from mmseg_semivl.demo.uda_demo import run_uda_demo
         run_uda_demo(args.out or args.work_dir, args.data_root, args.method, args.iters,
-                     args.seed, args.quick)
+                     args.seed, args.quick, guidance_weight=args.guidance_weight)
         return 0
     work_dir = osp.abspath(args.out or args.work_dir)
     os.makedirs(work_dir, exist_ok=True)

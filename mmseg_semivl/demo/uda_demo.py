@@ -22,15 +22,32 @@ from mmengine.config import Config
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 UDA_DEMO_CONFIG = osp.join(REPO, 'configs', 'demo', 'dacs_scenes_uda_demo.py')
-UDA_METHODS = ('dacs', 'daformer', 'mic', 'advent', 'adaptsegnet')
+UDA_METHODS = ('dacs', 'daformer', 'mic', 'advent', 'adaptsegnet', 'dacs-vl')
+#: Vision-language methods (issue 21) and the plain method they are compared with.
+VL_BASELINE = {'dacs-vl': 'dacs'}
+#: Settings of the dense CLIP guidance of ``--method dacs-vl``: the tiny CLIP pretrained on
+#: the scene world ('tiny-scenes-long', dense MaskCLIP 49.7 mIoU on its own scenes) at its
+#: own logit scale, the scenes class definitions (concepts-max); SemiVL's lambda_0 0.1 with
+#: the linear decay and zeta 0.9 (``guidance_weight`` of run_uda_demo overrides lambda_0).
+TINY_GUIDANCE_TEMPERATURE = 21.13
+
+
+def tiny_guidance_model(crop: int = 64) -> dict:
+    """The frozen dense CLIP of the demo's vision-language methods."""
+    from mmseg_semivl.models.backbones import TINY_SCENES_CLIP_CFG
+    return dict(type='DenseCLIPZeroShot', model_name='semivl-tiny-scenes',
+                model_cfg=copy.deepcopy(TINY_SCENES_CLIP_CFG),
+                pretrained='mmseg_semivl:tiny-scenes-long', class_definitions='scenes',
+                aggregation='max', img_size=crop)
 #: Adversarial methods: their method base and two-optimizer schedule replace the DACS parts.
 ADVERSARIAL = dict(advent='advent.py', adaptsegnet='adaptsegnet.py')
 ADVERSARIAL_SCHEDULE = osp.join(REPO, 'configs', '_base_', 'schedules',
                                 'uda_adversarial_sgd_40k.py')
 
 
-def method_config(base: Config, method: str, num_classes: int) -> Config:
-    """The demo config for ``method`` ('source_only', 'dacs', 'daformer', 'mic')."""
+def method_config(base: Config, method: str, num_classes: int,
+                  guidance_weight: float = 0.1) -> Config:
+    """The demo config for ``method`` ('source_only', 'dacs', 'daformer', 'mic', ...)."""
     cfg = copy.deepcopy(base)
     if method == 'source_only':
         cfg.model = dict(type='SourceOnlySegmentor', student=cfg.model.student,
@@ -42,6 +59,13 @@ def method_config(base: Config, method: str, num_classes: int) -> Config:
         for hook in cfg.custom_hooks:
             if hook['type'] == 'EMATeacherHook':
                 hook['momentum'] = 0.001
+    elif method == 'dacs-vl':
+        # DACS + dense CLIP guidance on the target images (the ClassMix view's target
+        # pixels; pasted source pixels ignored). The student (tiny MiT, ImageNet
+        # normalisation) is unchanged; target images are re-normalised for the CLIP.
+        cfg.model.guidance = tiny_guidance_model(cfg.crop_size[0])
+        cfg.model.clip_guidance = dict(weight=guidance_weight,
+                                       temperature=TINY_GUIDANCE_TEMPERATURE)
     elif method == 'mic':
         cfg.model.mic = dict(block_size=8, mask_ratio=0.7, loss_weight=1.0)
     elif method in ADVERSARIAL:
@@ -99,6 +123,34 @@ def set_data_root(cfg: Config, root: str, num_classes: int) -> None:
     cfg.model.student.decode_head.num_classes = num_classes
 
 
+@torch.no_grad()
+def guidance_zero_shot(model: torch.nn.Module, root: str, num_classes: int) -> Dict:
+    """The guidance CLIP's own zero-shot mIoU (and zeta coverage) on the target-val images."""
+    part, clip = model.dense_guidance, model.guidance
+    confusion = torch.zeros(num_classes, num_classes, dtype=torch.long)
+    covered = total = 0
+    folder = osp.join(root, 'target_val', 'images')
+    for name in sorted(os.listdir(folder)):
+        bgr = cv2.imread(osp.join(folder, name), cv2.IMREAD_COLOR)
+        gt = torch.from_numpy(cv2.imread(osp.join(root, 'target_val', 'labels',
+                                                  osp.splitext(name)[0] + '.png'),
+                                         cv2.IMREAD_UNCHANGED).astype(np.int64))
+        x = model.data_preprocessor(
+            dict(inputs=[torch.from_numpy(bgr).permute(2, 0, 1)], data_samples=None),
+            False)['inputs']
+        conf, label = part.targets(clip, x, None, model.align_corners,
+                                   *model._norm_stats(x))
+        keep = gt < num_classes
+        confusion += torch.bincount(gt[keep] * num_classes + label[0][keep],
+                                    minlength=num_classes**2).reshape(num_classes, num_classes)
+        covered += int((conf[0] >= part.threshold).sum())
+        total += conf[0].numel()
+    inter = confusion.diag().float()
+    union = confusion.sum(0) + confusion.sum(1) - confusion.diag()
+    iou = inter[union > 0] / union[union > 0]
+    return dict(mIoU=round(100 * float(iou.mean()), 2), coverage=round(covered / total, 4))
+
+
 def train_and_evaluate(cfg: Config) -> Dict:
     from mmengine.runner import Runner
     runner = Runner.from_cfg(cfg)
@@ -139,8 +191,13 @@ def picture(models: Dict[str, torch.nn.Module], root: str, names: List[str],
 
 
 def run_uda_demo(work_dir: str, data_root: str = None, method: str = 'dacs',
-                 iters: int = None, seed: int = 0, quick: bool = False) -> Dict:
-    """Train source-only and ``method`` for the same iterations; write metrics and a panel."""
+                 iters: int = None, seed: int = 0, quick: bool = False,
+                 guidance_weight: float = 0.1) -> Dict:
+    """Train source-only and ``method`` for the same iterations; write metrics and a panel.
+
+    A vision-language method (``dacs-vl``) also trains its plain method (key 'plain',
+    same seed) and reports the guidance CLIP's zero-shot mIoU on the target-val images.
+    """
     from mmseg_semivl.demo.uda_scenes import write_uda_scene_task
     work_dir = osp.abspath(work_dir)
     os.makedirs(work_dir, exist_ok=True)
@@ -156,8 +213,11 @@ def run_uda_demo(work_dir: str, data_root: str = None, method: str = 'dacs',
     base = Config.fromfile(UDA_DEMO_CONFIG)
     iters = iters or (4 if quick else base.train_cfg.max_iters)
     results, models = {}, {}
-    for key, name in (('source_only', 'source_only'), ('adapted', method)):
-        cfg = method_config(base, name, len(classes))
+    runs = [('source_only', 'source_only'), ('adapted', method)]
+    if method in VL_BASELINE:
+        runs.insert(1, ('plain', VL_BASELINE[method]))
+    for key, name in runs:
+        cfg = method_config(base, name, len(classes), guidance_weight)
         set_data_root(cfg, data_root, len(classes))
         cfg.train_cfg.update(max_iters=iters, val_interval=iters)
         fit_schedule(cfg.param_scheduler, iters)
@@ -168,19 +228,29 @@ def run_uda_demo(work_dir: str, data_root: str = None, method: str = 'dacs',
         results[key] = out['metrics']
         models[key] = out['model']
         print(f"[uda demo] {key} ({name}): target mIoU {out['metrics']['mIoU']:.2f}", flush=True)
+    if getattr(models['adapted'], 'dense_guidance', None) is not None:
+        results['guidance_zero_shot'] = guidance_zero_shot(models['adapted'], data_root,
+                                                           len(classes))
+        print(f"[uda demo] guidance CLIP zero-shot on target-val: "
+              f"{results['guidance_zero_shot']}", flush=True)
     names = sorted(os.listdir(osp.join(data_root, 'target_val', 'images')))[:4]
     rng = np.random.default_rng(0)
     palette = [tuple(int(v) for v in rng.integers(0, 256, 3)) for _ in classes]
-    panel = picture(models, data_root, names, palette)
+    panel = picture({k: models[k] for k in ('source_only', 'adapted')}, data_root, names,
+                    palette)
     panel_path = osp.join(work_dir, 'panel.png')
     cv2.imwrite(panel_path, panel[..., ::-1])
     summary = dict(source_only=results['source_only'], adapted=results['adapted'],
+                   **{k: results[k] for k in ('plain', 'guidance_zero_shot') if k in results},
+                   guidance_weight=guidance_weight if method in VL_BASELINE else None,
                    method=method, data=description, iterations=iters, seed=seed,
                    seconds=round(time.time() - start, 1), panel=panel_path)
     with open(osp.join(work_dir, 'metrics.json'), 'w') as f:
         json.dump(summary, f, indent=2)
     print(f"\nUDA demo ({description}), {iters} iterations each, seed {seed}:\n"
           f"  source-only  target mIoU {results['source_only']['mIoU']:6.2f}\n"
+          + (f"  {VL_BASELINE[method]:12s} target mIoU {results['plain']['mIoU']:6.2f}\n"
+             if 'plain' in results else '') +
           f"  {method:12s} target mIoU {results['adapted']['mIoU']:6.2f}\n"
           f"  picture: {panel_path}\n  metrics: {osp.join(work_dir, 'metrics.json')}")
     return summary

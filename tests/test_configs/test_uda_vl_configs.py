@@ -1,0 +1,150 @@
+"""configs/uda_vl/ (issue 21): the leaves are the generator's output, every switch sets
+what it says, 'off' is the plain cell, and tiny versions train one iteration."""
+import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
+
+import copy
+import glob
+import importlib.util
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+import test_uda_configs as plain_cells
+from mmseg_semivl.models.backbones import TINY_CLIP_CFG
+
+init_default_scope('mmseg')
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+VL = osp.join(REPO, 'configs', 'uda_vl')
+
+
+def generator():
+    spec = importlib.util.spec_from_file_location(
+        'make_uda_vl_configs', osp.join(REPO, 'tools', 'make_uda_vl_configs.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+GEN = generator()
+ORIGINAL_SHRINK = plain_cells.shrink_student
+LEAVES = sorted(GEN.all_leaves())
+
+
+def parts_of(name):
+    tail = osp.splitext(name)[0].split('_')[-1]
+    return () if tail == 'off' else tuple(tail.split('-'))
+
+
+def test_the_leaves_are_the_generators_output():
+    assert sorted(osp.basename(p) for p in glob.glob(osp.join(VL, '*.py'))) == LEAVES
+    for name, text in GEN.all_leaves().items():
+        with open(osp.join(VL, name)) as f:
+            assert f.read() == text, name
+    # every on/off combination: 2^3 for CLIP ViT-B/16, 2^2 for EVA02 (no VL-FD)
+    assert len(LEAVES) == 2 * 2 * (8 + 4)
+
+
+@pytest.mark.parametrize('name', LEAVES)
+def test_every_switch_sets_its_part(name):
+    cfg = Config.fromfile(osp.join(VL, name))
+    method, encoder, shift = name.split('_')[:3]
+    model, parts = cfg.model, parts_of(name)
+    assert model.type == 'DACS' and 'cityscapes' in cfg.test_domains
+    plain = Config.fromfile(osp.join(REPO, 'configs', 'uda', f'{method}_{encoder}_{shift}.py'))
+    assert cfg.train_dataloader == plain.train_dataloader
+    assert cfg.custom_hooks == plain.custom_hooks and cfg.optim_wrapper == plain.optim_wrapper
+    if not parts:
+        assert model == plain.model
+        return
+    if 'guid' in parts:
+        g = model.clip_guidance
+        assert (g.weight, g.schedule, g.temperature, g.source_pixels) == (0.1, 'linear', 100.0,
+                                                                         'ignore')
+        assert (g.loss.threshold, g.loss.normalizer) == (0.9, 'all')
+    else:
+        assert 'clip_guidance' not in model
+    if 'guid' in parts or 'vlfd' in parts:
+        assert model.guidance.type == 'DenseCLIPZeroShot'
+        assert (model.guidance.class_definitions, model.guidance.aggregation) == ('cityscapes',
+                                                                                  'max')
+    else:
+        assert 'guidance' not in model
+    if 'vlfd' in parts:
+        assert model.vl_feature_distance.mask == 'confident'
+        assert model.feature_distance is None  # replaces DAFormer's ImageNet FD
+    else:
+        assert 'vl_feature_distance' not in model
+        assert model.get('feature_distance') == plain.model.get('feature_distance')
+    head = model.student.decode_head
+    if 'lg' in parts:
+        assert head.type == 'LanguageGuidedHead' and model.student.neck is None
+        assert head.text_embeddings.class_definitions == 'cityscapes'
+        assert head.text_channels == {'clip-vitb16': 512, 'eva02-l14': 768}[encoder]
+    else:
+        assert head == plain.model.student.decode_head
+    for key in ('pseudo_weight_ignore_top', 'pseudo_weight_ignore_bottom', 'pseudo_threshold'):
+        assert model.get(key) == plain.model.get(key), key
+
+
+def shrink_vl(cfg, encoder, parts, checkpoint):
+    """Tiny encoders (as test_uda_configs), the tiny CLIP as guidance, a tiny LG head."""
+    s = cfg.model.student
+    if 'lg' not in parts:
+        ORIGINAL_SHRINK(cfg, encoder, checkpoint)
+    else:
+        s.pretrained = None
+        head = s.decode_head
+        head.update(channels=16, text_proj_channels=16, feedforward_channels=32,
+                    aspp_dilations=(1, 2), num_heads=2)
+        if encoder == 'clip-vitb16':
+            s.backbone.update(model_name='semivl-tiny', model_cfg=copy.deepcopy(TINY_CLIP_CFG),
+                              pretrained=checkpoint, img_size=64, skip_blocks=(0, 1))
+            head.update(in_channels=(64, 64, 64), text_channels=64)
+            head.text_embeddings.update(model_name='semivl-tiny', pretrained=checkpoint,
+                                        model_cfg=copy.deepcopy(TINY_CLIP_CFG))
+        else:
+            s.backbone.update(pretrained=None, out_indices=(0, 1), grad_checkpointing=False,
+                              timm_kwargs=dict(embed_dim=32, depth=4, num_heads=2))
+            clip32 = copy.deepcopy(TINY_CLIP_CFG)
+            clip32['embed_dim'] = 32
+            head.update(in_channels=(32, 32, 32), text_channels=32)
+            head.text_embeddings.update(model_name='semivl-tiny32', pretrained=None,
+                                        model_cfg=clip32)
+    if 'guidance' in cfg.model:
+        cfg.model.guidance.update(model_name='semivl-tiny', model_cfg=copy.deepcopy(TINY_CLIP_CFG),
+                                  pretrained=checkpoint, img_size=64)
+
+
+@pytest.mark.parametrize('name', ['dacs_clip-vitb16_gta2cs_guid-vlfd-lg.py',
+                                  'daformer_clip-vitb16_cs2acdc_vlfd.py',
+                                  'daformer_eva02-l14_gta2cs_guid-lg.py'])
+def test_one_training_iteration_with_the_vl_parts(name, tmp_path, tiny_clip_checkpoint,
+                                                  monkeypatch):
+    from mmengine.runner import Runner
+
+    method, encoder = name.split('_')[:2]
+    parts = parts_of(name)
+    monkeypatch.setattr(plain_cells, 'leaf', lambda *args: osp.join(VL, name))
+    monkeypatch.setattr(plain_cells, 'shrink_student',
+                        lambda cfg, enc, ckpt: shrink_vl(cfg, enc, parts, ckpt))
+    folder = plain_cells.write_folder(tmp_path / 'uda')
+    cfg = plain_cells.miniature_cfg(method, encoder, folder, tmp_path / 'work',
+                                    tiny_clip_checkpoint)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    logs = runner.message_hub.log_scalars
+    assert 'train/unsup.loss_mix' in logs
+    assert ('train/unsup.loss_guidance' in logs) == ('guid' in parts)
+    assert ('train/unsup.guidance_coverage' in logs) == ('guid' in parts)
+    assert ('train/unsup.lambda_guidance' in logs) == ('guid' in parts)
+    assert ('train/sup.loss_vl_fd' in logs) == ('vlfd' in parts)
+    assert ('train/sup.loss_fd' in logs) == (method == 'daformer' and 'vlfd' not in parts)
+    model = runner.model
+    assert ('frozen.guidance' in model.parts()) == bool({'guid', 'vlfd'} & set(parts))
+    ckpt = torch.load(osp.join(cfg.work_dir, 'iter_1.pth'), map_location='cpu',
+                      weights_only=False)
+    assert not any(k.startswith('guidance.') for k in ckpt['state_dict'])
+
