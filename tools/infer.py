@@ -232,7 +232,8 @@ def build_trained_model(args: argparse.Namespace, cfg: Config, checkpoint: str,
     model = init_semivl_model(cfg, checkpoint, device=device)
     definitions = class_definitions_arg(args)
     if definitions is not None:
-        text_cfg = cfg.model.get('decode_head', {}).get('text_embeddings') or {}
+        net = cfg.model.get('student', cfg.model)  # teacher-student (UDA) configs
+        text_cfg = net.get('decode_head', {}).get('text_embeddings') or {}
         warn_about_vocabulary(definitions, text_cfg.get('pretrained'))
         check_weights_reachable(
             text_cfg.get('model_name', DEFAULT_CLIP_MODEL), text_cfg.get('pretrained'),

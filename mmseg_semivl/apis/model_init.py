@@ -16,6 +16,8 @@ from ..models.backbones import CLIPVisionTransformer
 from ..models.backbones.open_clip_builder import resolve_model_cfg
 
 TEXT_EMBEDDINGS_KEY = 'decode_head.text_embeddings'
+#: Model keys of training-only parts that need ``model.guidance`` (dropped for inference).
+TRAINING_ONLY_KEYS = ('clip_guidance', 'vl_feature_distance')
 #: Where checkpoints keep the decoder's vocabulary: the teacher-student layout first,
 #: then the flat layout of plain segmentors (and of this package before it).
 TEXT_EMBEDDINGS_KEYS = ('student.' + TEXT_EMBEDDINGS_KEY, TEXT_EMBEDDINGS_KEY)
@@ -51,7 +53,9 @@ def inference_config(config: Config, checkpoint: Optional[str] = None) -> Config
     checkpoint or unused at test time, so loading them only costs time (and a
     download on a connected machine):
 
-    * ``model.guidance`` (the frozen dense CLIP of training) is dropped;
+    * ``model.guidance`` (the frozen dense CLIP of training) is dropped, and with it the
+      UDA terms that use it (``clip_guidance``, ``vl_feature_distance``);
+    * a teacher-student (UDA) config is handled in ``model.student``;
     * ``model.backbone.pretrained`` is cleared; the activation the weights imply
       (QuickGELU for OpenAI's) is pinned first, as it is not stored in the weights;
     * ``model.decode_head.text_embeddings`` is replaced by ``num_classes`` (read from
@@ -65,7 +69,12 @@ def inference_config(config: Config, checkpoint: Optional[str] = None) -> Config
         return cfg
     model = cfg.model
     model.pop('guidance', None)
-    backbone = model.get('backbone', {})
+    # Training-only terms that need the frozen guidance CLIP (UDA, issue 21).
+    for key in TRAINING_ONLY_KEYS:
+        model.pop(key, None)
+    # A teacher-student config (UDA) keeps the network under `model.student`.
+    net = model.get('student', model)
+    backbone = net.get('backbone', {})
     backbone_cls = MODELS.get(backbone.get('type', ''))
     is_clip = isinstance(backbone_cls, type) and issubclass(backbone_cls, CLIPVisionTransformer)
     if is_clip and isinstance(backbone.get('conv_stem'), dict):
@@ -76,7 +85,9 @@ def inference_config(config: Config, checkpoint: Optional[str] = None) -> Config
                                      backbone.get('model_cfg'), backbone['pretrained'])
             backbone['quick_gelu'] = arch.get('quick_gelu', False)
         backbone['pretrained'] = None
-    head = model.get('decode_head', {})
+    if backbone.get('type') == 'OpenCLIPEVA':
+        backbone['pretrained'] = None  # the checkpoint holds the trunk (and its head)
+    head = net.get('decode_head', {})
     if head.get('text_embeddings') is not None:
         num_classes = _checkpoint_num_classes(checkpoint)
         if num_classes is not None:

@@ -39,7 +39,8 @@ def text_embedding_settings(config: Config) -> Dict:
     Raises:
         ValueError: The config has no ``model.decode_head.text_embeddings``.
     """
-    text_cfg = config.model.get('decode_head', {}).get('text_embeddings')
+    net = config.model.get('student', config.model)  # teacher-student (UDA) configs
+    text_cfg = net.get('decode_head', {}).get('text_embeddings')
     if not text_cfg:
         raise ValueError('a new class list needs the CLIP text settings of '
                          'model.decode_head.text_embeddings, which this config lacks')
@@ -86,6 +87,11 @@ def set_vocabulary(model: BaseSegmentor,
         class_definitions=definitions, aggregation=aggregation, device=device,
         **text_embedding_settings(config))
     head.set_text_embeddings(text.embeddings, text.class_names)
+    # A teacher-student (UDA) model may predict with its EMA teacher: same vocabulary.
+    teacher_head = getattr(getattr(model, 'teacher', None), 'decode_head', None)
+    if teacher_head is not None and teacher_head is not head and hasattr(
+            teacher_head, 'set_text_embeddings'):
+        teacher_head.set_text_embeddings(text.embeddings, text.class_names)
     sync_num_classes(model)
     model.dataset_meta = dict(
         classes=tuple(text.class_names), palette=generate_palette(len(text.class_names)))
