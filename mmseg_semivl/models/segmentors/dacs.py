@@ -17,6 +17,7 @@ on either.
 from __future__ import annotations
 
 import copy
+import inspect
 from typing import Dict, List, Optional, Tuple
 
 import torch
@@ -196,9 +197,10 @@ class DACS(TeacherStudentSegmentor):
         # augmentations (a paired comparison).
         with torch.random.fork_rng(devices=[]):
             model = MODELS.build(guidance)
-        if self.vl_feature_distance is not None and not hasattr(model, 'forward_with_embedding'):
+        if self.vl_feature_distance is not None and 'return_embedding' not in inspect.signature(
+                model.forward).parameters:
             raise TypeError(f'vl_feature_distance needs a guidance model with '
-                            f'forward_with_embedding (DenseCLIPZeroShot), got {type(model)}')
+                            f'forward(x, return_embedding) (DenseCLIPZeroShot), got {type(model)}')
         self.add_frozen_model(GUIDANCE_MODEL, model)
 
     # ------------------------------------------------------------------ parts
@@ -298,12 +300,16 @@ class DACS(TeacherStudentSegmentor):
         if self.feature_distance is None and self.vl_feature_distance is None:
             return self.loss_supervised(source, samples)
         student = self.student
+        captured: List = []
         if self.vl_feature_distance is not None:
-            # extract_feat in two steps: the VL distance reads the backbone's outputs
-            backbone_feats = student.backbone(source)
-            feats = student.neck(backbone_feats) if student.with_neck else backbone_feats
-        else:
+            # The VL distance reads the backbone's outputs (before any neck) of this pass.
+            handle = student.backbone.register_forward_hook(
+                lambda module, args, out: captured.append(out))
+        try:
             feats = student.extract_feat(source)
+        finally:
+            if self.vl_feature_distance is not None:
+                handle.remove()
         losses = dict(student._decode_head_forward_train(feats, samples))
         if getattr(student, 'with_auxiliary_head', False):
             losses.update(student._auxiliary_head_forward_train(feats, samples))
@@ -312,7 +318,7 @@ class DACS(TeacherStudentSegmentor):
             losses['loss_fd'] = self.loss_feature_distance(source, feats, gt)
         if self.vl_feature_distance is not None:
             losses['loss_vl_fd'], losses['vl_fd_share'] = self.loss_vl_feature_distance(
-                source, backbone_feats, gt)
+                source, captured[0], gt)
         return add_prefix('sup.', losses)
 
     def loss_vl_feature_distance(self, source: Tensor, backbone_feats: List[Tensor],
@@ -325,7 +331,7 @@ class DACS(TeacherStudentSegmentor):
         vl_fd, part = self.vl_feature_distance, self.dense_guidance
         with torch.no_grad():
             images = part.renormalize(source, *self._norm_stats(source))
-            scores, ref = self.guidance.forward_with_embedding(images)
+            scores, ref = self.guidance(images, return_embedding=True)
             conf, _ = part.targets_from_scores(scores.float())  # at the guidance's grid
         feat = backbone_feats[vl_fd.layer]
         mask = vl_fd.reference_mask(conf, gt, feat.shape[-2:],

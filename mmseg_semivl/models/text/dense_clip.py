@@ -92,15 +92,20 @@ class DenseCLIPZeroShot(BaseModule):
         return torch.einsum('bdhw,kd->bkhw', dense, self.text_embeddings.to(dense.dtype))
 
     @torch.no_grad()
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, return_embedding: bool = False):
         """Class scores: max over each class's concepts.
 
         Args:
             x (Tensor): (B, 3, H, W) images normalised for CLIP.
+            return_embedding (bool): Also return the dense embedding of the same pass
+                (:meth:`forward_with_embedding`). Default: False.
 
         Returns:
-            Tensor: (B, C, H/p, W/p) cosine scores.
+            Tensor: (B, C, H/p, W/p) cosine scores (and, with ``return_embedding``, the
+            (B, D, H/p, W/p) dense embedding).
         """
+        if return_embedding:
+            return self.forward_with_embedding(x)
         return aggregate_concepts(self.forward_concepts(x), self.concept_to_class,
                                   self.num_classes)
 

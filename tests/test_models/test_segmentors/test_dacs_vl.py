@@ -32,8 +32,9 @@ class ToyDenseCLIP(BaseModule):
         dense = F.normalize(self.conv(x), dim=1)
         return torch.einsum('bdhw,kd->bkhw', dense, self.text), dense
 
-    def forward(self, x):
-        return self.forward_with_embedding(x)[0]
+    def forward(self, x, return_embedding=False):
+        out = self.forward_with_embedding(x)
+        return out if return_embedding else out[0]
 
 
 GUIDANCE = dict(type='ToyDenseCLIP')
