@@ -74,3 +74,20 @@ def test_uda_demo_runs_an_adversarial_method(tmp_path):
     # Two optimizers (segmentor SGD, discriminator Adam) and the discriminator's weights.
     assert sorted(checkpoint['optimizer']) == ['discriminator', 'segmentor']
     assert any(k.startswith('discriminators.main.') for k in checkpoint['state_dict'])
+
+
+def test_uda_demo_dacs_vl_trains_plain_dacs_beside_and_reports_the_guidance(tmp_path):
+    """--method dacs-vl: source-only, DACS and DACS + dense CLIP guidance (tiny-scenes-long)."""
+    out = tmp_path / 'out'
+    proc = run(['--out', str(out), '--method', 'dacs-vl', '--guidance-weight', '0.2'], tmp_path)
+    metrics = json.loads((out / 'metrics.json').read_text())
+    assert metrics['method'] == 'dacs-vl' and metrics['guidance_weight'] == 0.2
+    for key in ('source_only', 'plain', 'adapted'):
+        assert 0 <= metrics[key]['mIoU'] <= 100
+    zero_shot = metrics['guidance_zero_shot']
+    assert 0 < zero_shot['mIoU'] <= 100 and 0 <= zero_shot['coverage'] <= 1
+    assert 'dacs         target mIoU' in proc.stdout
+    import torch
+    state = torch.load(str(out / 'adapted' / 'iter_2.pth'), map_location='cpu',
+                       weights_only=False)['state_dict']
+    assert not any(k.startswith('guidance.') for k in state)  # frozen: never saved
