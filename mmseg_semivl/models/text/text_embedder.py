@@ -5,6 +5,7 @@ import os
 from dataclasses import dataclass
 from typing import Callable, List, Mapping, Optional, Sequence, Union
 
+import open_clip
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -65,6 +66,15 @@ def encode_texts(clip: nn.Module, tokenizer: Callable, texts: Sequence[str],
     return F.normalize(embeddings, dim=-1)
 
 
+def has_timm_vision_tower(model_name: str, model_cfg: Optional[Mapping] = None) -> bool:
+    """Whether ``model_name`` is an open_clip model whose image tower is a timm model
+    (EVA02-CLIP), which this package's CLIP builder does not instantiate."""
+    if model_cfg is not None:
+        return False
+    arch = open_clip.get_model_config(model_name) or {}
+    return 'timm_model_name' in (arch.get('vision_cfg') or {})
+
+
 def embed_texts(model_name: str,
                 pretrained: Optional[str],
                 texts: Sequence[str],
@@ -82,11 +92,13 @@ def embed_texts(model_name: str,
     templates = resolve_templates(templates)
     texts = list(texts)
     fingerprint = weights_fingerprint(model_name, pretrained)
+    timm_tower = has_timm_vision_tower(model_name, model_cfg)
     path = None
     if fingerprint is not None:
+        arch = (open_clip.get_model_config(model_name) if timm_tower else
+                resolve_model_cfg(model_name, model_cfg, pretrained, quick_gelu))
         fields = dict(model_name=model_name, weights=fingerprint, templates=list(templates),
-                      texts=texts,
-                      model_cfg=resolve_model_cfg(model_name, model_cfg, pretrained, quick_gelu))
+                      texts=texts, model_cfg=arch)
         path = cache_path(cache_dir, cache_key(fields))
         entry = load_entry(path)
         if entry is not None and entry.get('texts') == texts and entry.get('templates') == list(
@@ -98,7 +110,12 @@ def embed_texts(model_name: str,
     # Building a model draws from torch's global generator; a cache miss must not shift
     # the seeded initialisation of the model that is built next (same seed, same run).
     with torch.random.fork_rng(devices=[]):
-        clip = build_clip(model_name, pretrained, model_cfg, quick_gelu).to(device)
+        if timm_tower:
+            # open_clip models with a timm vision tower (EVA02-CLIP): only the text tower
+            # is used here, so open_clip builds the model and loads its weights itself.
+            clip = open_clip.create_model(model_name, pretrained=pretrained).eval().to(device)
+        else:
+            clip = build_clip(model_name, pretrained, model_cfg, quick_gelu).to(device)
     embeddings = encode_texts(clip, build_tokenizer(model_name, model_cfg), texts, templates)
     del clip  # the text tower is not kept around after this one use
     if path is not None:

@@ -117,3 +117,27 @@ def test_bad_arguments(tiny_clip_cfg, tiny_clip_checkpoint, tmp_path):
         build(tiny_clip_cfg, tiny_clip_checkpoint, tmp_path, templates=('a photo',))
     with pytest.raises(ValueError, match="Unknown class definitions 'nope'"):
         build_text_embeddings('tiny', tiny_clip_checkpoint, 'nope', model_cfg=tiny_clip_cfg)
+
+
+def test_eva02_clip_text_tower_is_built_by_open_clip(monkeypatch, tiny_clip_cfg):
+    """EVA02-CLIP has a timm image tower (not a plain ViT): its text side (the
+    language-guided decoder of the UDA EVA02 configs) is built by open_clip itself."""
+    import open_clip
+
+    from conftest import make_tiny_clip
+    from mmseg_semivl.models.text import text_embedder
+    assert text_embedder.has_timm_vision_tower('EVA02-L-14')
+    assert not text_embedder.has_timm_vision_tower('ViT-B-16')
+    assert not text_embedder.has_timm_vision_tower('EVA02-L-14', model_cfg=tiny_clip_cfg)
+    built = []
+
+    def create_model(name, pretrained=None):
+        built.append((name, pretrained))
+        return make_tiny_clip(tiny_clip_cfg)
+
+    monkeypatch.setattr(open_clip, 'create_model', create_model)
+    text = text_embedder.build_text_embeddings('EVA02-L-14', None, 'cityscapes',
+                                               aggregation='mean')
+    assert built == [('EVA02-L-14', None)]
+    assert tuple(text.embeddings.shape) == (19, 64)
+    torch.testing.assert_close(text.embeddings.norm(dim=1), torch.ones(19))
