@@ -189,6 +189,14 @@ class DIDA(DACS):
         self.fuse_semantic_to_instance = fuse_semantic_to_instance
         self.instance_source_pixels = instance_source_pixels
         self.instance_weight = instance_weight
+        self._register_load_state_dict_pre_hook(self._fill_bank_state)
+
+    def _fill_bank_state(self, state_dict: dict, prefix: str, *args) -> None:
+        # A checkpoint without a bank (DAFormer, a plain segmentor) loads strictly and the
+        # bank starts empty; a DIDA checkpoint (resume) restores it exactly.
+        for key, value in self.instance_bank.state_dict(
+                prefix=prefix + 'instance_bank.').items():
+            state_dict.setdefault(key, value.clone())
 
     # ------------------------------------------------------------------ step
     def loss_semi_supervised(self, inputs: Dict[str, Tensor],
