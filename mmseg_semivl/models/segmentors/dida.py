@@ -34,7 +34,7 @@ from torch import Tensor
 
 from ..losses.instance_loss import similarity_distribution
 from ..utils import add_prefix, reweight_losses
-from ..utils.instance_bank import InstanceFeatureBank
+from ..utils.instance_bank import InstanceFeatureBank, no_autocast
 from ..utils.self_training import confident_fraction_weight, pixel_weighted_cross_entropy
 from .dacs import DACS
 from .teacher_student import SampleDict, stack_pixel_field
@@ -76,7 +76,9 @@ def fuse_instance_into_semantic(prob: Tensor, inst: Tensor, class_onehot: Tensor
     Returns:
         Tensor: (B, C, h, w) fused probabilities (sum 1 over C).
     """
-    agg = torch.einsum('bkhw,kc->bchw', inst.float(), class_onehot.float())
+    with no_autocast(prob):
+        agg = torch.einsum('bkhw,kc->bchw', inst.float(), class_onehot.float())
+    prob = prob.float()
     has = agg.sum(1, keepdim=True) > 0
     if mode == 'smooth':
         fused = alpha * prob + (1 - alpha) * agg
@@ -105,7 +107,7 @@ def fuse_semantic_into_instance(inst: Tensor, prob: Tensor, labels: Tensor) -> T
     Returns:
         Tensor: (B, K, h, w).
     """
-    joint = inst * prob.index_select(1, labels)
+    joint = inst.float() * prob.float().index_select(1, labels)
     norm = joint.sum(1, keepdim=True)
     return torch.where(norm > 0, joint / norm.clamp(min=1e-12), inst)
 

@@ -74,6 +74,11 @@ def connected_components(label: Tensor, iterations: int = 16,
     return ids
 
 
+def no_autocast(like: Tensor):
+    """A context without autocast on ``like``'s device type (the bank stays fp32)."""
+    return torch.autocast(device_type=like.device.type, enabled=False)
+
+
 class InstanceFeatureBank(nn.Module):
     """K instance features with their classes, updated online from the source batch.
 
@@ -198,6 +203,10 @@ class InstanceFeatureBank(nn.Module):
             label (Tensor): (B, h, w) long source ground truth at the same resolution.
         """
         feats = feats.detach()
+        with no_autocast(feats):
+            self._update(feats.float(), label)
+
+    def _update(self, feats: Tensor, label: Tensor) -> None:
         means, valid = self.extract_instances(feats, label)  # (B, C, M, D), (B, C, M)
         if self.normalize:
             means = F.normalize(means, dim=-1)
@@ -241,10 +250,11 @@ class InstanceFeatureBank(nn.Module):
             Tensor: (B, K, h, w) float32 ``e_t . e_k`` (entries that are not filled yet
             are masked by the consumers with :attr:`filled`).
         """
-        emb = emb.float()
-        if self.normalize:
-            emb = F.normalize(emb, dim=1)
-        return torch.einsum('bdhw,kd->bkhw', emb, self.entries())
+        with no_autocast(emb):  # fp32 under AMP too: cosines / tp need the precision
+            emb = emb.float()
+            if self.normalize:
+                emb = F.normalize(emb, dim=1)
+            return torch.einsum('bdhw,kd->bkhw', emb, self.entries())
 
     def class_onehot(self, dtype: torch.dtype = torch.float32) -> Tensor:
         """(K, C) one-hot of the entries' classes, zero rows for empty slots."""
@@ -253,4 +263,4 @@ class InstanceFeatureBank(nn.Module):
 
 
 __all__ = ['InstanceFeatureBank', 'balanced_class_slots', 'connected_components',
-           'INSTANCE_MODES']
+           'no_autocast', 'INSTANCE_MODES']

@@ -237,3 +237,41 @@ def test_arguments_are_checked():
         dida(semantic_fusion='sum')
     with pytest.raises(ValueError, match='class_slots'):
         dida(instance_bank=dict(num_entries=6, class_slots=[1, 1, 1]))
+
+
+def test_a_bf16_autocast_step_keeps_the_bank_and_similarities_in_fp32():
+    model = dida()
+    inputs, samples = uda_batch(seed=5)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        losses = model.loss(inputs, samples)
+        sim = model.instance_bank.similarity(inputs['weak'][:, :1].expand(-1, CHANNELS, -1, -1))
+    assert model.instance_bank.features.dtype == torch.float32 and sim.dtype == torch.float32
+    assert model.instance_bank.filled.all()
+    assert torch.isfinite(losses['unsup.loss_ins'])
+
+
+def test_the_instance_parts_of_a_step_do_not_synchronise(monkeypatch):
+    """Bank update, teacher distribution, fusion, mixed target and instance loss run with
+    Tensor.item / tolist / cpu / numpy / __bool__ forbidden (DACS's own ClassMix draw is
+    done beforehand)."""
+    model, inputs, samples = filled_model()
+    gt = gt_of(samples)
+    mask = model.mixer.mask_from_labels(gt)
+    for name in ('item', 'tolist', 'cpu', 'numpy', '__bool__'):
+        monkeypatch.setattr(torch.Tensor, name, _forbidden(name))
+    losses, src_emb = model.loss_source_with_bank(inputs['labeled'], samples['labeled'], gt)
+    t = model.target_pseudo_labels(inputs['weak'], samples['unlabeled'])
+    inst = model.mixed_instance_target(mask, t['instance'], src_emb, gt)
+    img = torch.where(mask[:, None], inputs['labeled'], inputs['weak'])
+    label = torch.where(mask, gt, t['label'])
+    weight = torch.where(mask, torch.ones(()), t['weight'])
+    views = {'mix': dict(mix=img, label=label, weight=weight, mask=mask, instance=inst)}
+    out = model.loss_unsupervised(views, (16, 16))
+    monkeypatch.undo()
+    assert torch.isfinite(out['unsup.loss_ins']) and out['unsup.loss_ins'] > 0
+
+
+def _forbidden(name):
+    def fail(*args, **kwargs):
+        raise AssertionError(f'host synchronisation: Tensor.{name}')
+    return fail
