@@ -41,6 +41,7 @@ def test_main_leaf_sets_the_paper_values_over_daformer():
     assert m.instance_bank.num_entries == 300 and m.instance_bank.momentum == 0.999
     assert m.temperature == 0.1 and m.loss_instance.loss_weight == 1.0
     assert m.fuse_instance_to_semantic and m.fuse_semantic_to_instance
+    assert m.semantic_fusion == 'product'
     # DAFormer underneath: FD, EMA 0.999, RCS, pseudo-label crop
     assert m.feature_distance.loss_weight == 0.005
     ema = [h for h in cfg.custom_hooks if h.type == 'EMATeacherHook']

@@ -11,8 +11,8 @@ model = dict(
     temperature=0.1,
     loss_instance=dict(type='InstanceSimilarityLoss', loss_weight=1.0),
     fuse_instance_to_semantic=True,
-    semantic_fusion='smooth',
-    fusion_alpha=0.5,
+    semantic_fusion='product',  # 'smooth' (alpha-blend) keeps the confidence under 0.968
+    fusion_alpha=0.5,  # used by 'smooth' only
     fuse_semantic_to_instance=True,
     instance_source_pixels=True,
     instance_weight='pseudo')

@@ -7,8 +7,8 @@ Seed 003 (Yao et al., ICCVW 2023). One step, on DACS's steps (``dacs.py``)::
                                update the instance bank (no gradients)
     target_pseudo_labels    -> teacher logits p and embeddings e_w of the target:
                                q_w = softmax(e_w . e_k / tp) over the bank (1/4 res);
-                               [instance -> semantic] p <- a p + (1 - a) scatter(q_w)
-                               before the argmax / confidence
+                               [instance -> semantic] p <- p scatter(q_w) / sum
+                               (or an alpha-blend) before the argmax / confidence
     mixed_source_target     -> DACS's ClassMix; the instance target is mixed with the same
                                mask: q_w on target pixels, the source embedding's
                                distribution restricted to the ground-truth class on
@@ -135,8 +135,11 @@ class DIDA(DACS):
             ``temperature``. Default: ``InstanceSimilarityLoss(loss_weight=1.0)``.
         fuse_instance_to_semantic (bool): Fold the teacher's instance distribution into
             the semantic pseudo-labels. Default: True.
-        semantic_fusion (str): 'smooth' or 'product' (see
-            :func:`fuse_instance_into_semantic`). Default: 'smooth'.
+        semantic_fusion (str): 'product' or 'smooth' (see
+            :func:`fuse_instance_into_semantic`). Default: 'product': it sharpens where
+            both levels agree, while 'smooth' averages the teacher's confidence with the
+            (flatter) instance aggregate and keeps it under DACS's 0.968 threshold, which
+            turned the semantic target loss off in the demo (docs/uda.md, "DIDA").
         fusion_alpha (float): Semantic share of 'smooth'. Default: 0.5.
         fuse_semantic_to_instance (bool): Fold the student's semantic prediction on the
             mixed view (detached) into the instance target. Default: True.
@@ -157,7 +160,7 @@ class DIDA(DACS):
                  loss_instance: ConfigType = dict(type='InstanceSimilarityLoss',
                                                   loss_weight=1.0),
                  fuse_instance_to_semantic: bool = True,
-                 semantic_fusion: str = 'smooth',
+                 semantic_fusion: str = 'product',
                  fusion_alpha: float = 0.5,
                  fuse_semantic_to_instance: bool = True,
                  instance_source_pixels: bool = True,

@@ -89,7 +89,7 @@ def filled_model(**kwargs):
 
 
 def test_pseudo_labels_fold_the_teacher_instance_distribution():
-    model, inputs, samples = filled_model(fusion_alpha=0.25)
+    model, inputs, samples = filled_model(semantic_fusion='smooth', fusion_alpha=0.25)
     target = inputs['weak']
     t = model.target_pseudo_labels(target, samples['unlabeled'])
     bank = model.instance_bank
@@ -105,6 +105,24 @@ def test_pseudo_labels_fold_the_teacher_instance_distribution():
     torch.testing.assert_close(t['fraction'], share)
     # the fusion changes labels here (else this test could not tell it apart)
     assert not torch.equal(t['label'], p.argmax(1))
+
+
+def test_product_fusion_of_the_pseudo_labels_by_hand():
+    model, inputs, samples = filled_model()
+    assert model.semantic_fusion == 'product'  # the default
+    target = inputs['weak']
+    t = model.target_pseudo_labels(target, samples['unlabeled'])
+    bank = model.instance_bank
+    q = hand_distribution(model.teacher.backbone(target)[0], bank.features,
+                          bank.filled.float(), 0.1)
+    p = model.teacher.decode_head(model.teacher.backbone(target)).softmax(1)
+    agg = torch.stack([q[:, bank.labels == c].sum(1) for c in range(NUM_CLASSES)], 1)
+    fused = p * agg / (p * agg).sum(1, keepdim=True)
+    torch.testing.assert_close(t['conf'], fused.max(1).values)
+    assert torch.equal(t['label'], fused.argmax(1))
+    # agreement sharpens: the fused confidence exceeds the teacher's where both argmaxes agree
+    agree = p.argmax(1) == agg.argmax(1)
+    assert agree.any() and (t['conf'][agree] >= p.max(1).values[agree] - 1e-6).all()
 
 
 def test_without_instance_to_semantic_the_pseudo_labels_are_dacs_ones():
