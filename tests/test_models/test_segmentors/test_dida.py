@@ -200,6 +200,9 @@ def test_instance_loss_of_a_step_equals_the_hand_computation(semantic_to_instanc
     q = hand_distribution(emb, bank.features, bank.filled.float(), 0.1)
     ce = -(target * torch.log(q)).sum(1)
     torch.testing.assert_close(losses['unsup.loss_ins'], 0.7 * (ce * weight).mean())
+    # the source terms are the student's own (one pass gives them and the bank's input)
+    sup = s.loss(inputs['labeled'], samples['labeled'])
+    torch.testing.assert_close(losses['sup.decode.loss_ce'], sup['decode.loss_ce'])
     total = sum(v for k, v in losses.items() if 'loss' in k)
     total.backward()
     assert model.student.backbone.conv.weight.grad is not None
