@@ -296,3 +296,14 @@ def _forbidden(name):
     def fail(*args, **kwargs):
         raise AssertionError(f'host synchronisation: Tensor.{name}')
     return fail
+
+
+def test_a_step_with_connected_component_instances():
+    model = dida(instance_bank=dict(num_entries=12, instances='component', max_components=2))
+    inputs, samples = uda_batch(seed=5)
+    losses = model.loss(inputs, samples)
+    bank = model.instance_bank
+    # random labels: many components per class; the 2 largest of each class per image
+    # fill all 4 slots of every class (2 images x 2 components)
+    assert bank.filled.all() and torch.isfinite(losses['unsup.loss_ins'])
+    assert len({tuple(f.tolist()) for f in bank.features}) == 12  # 12 different instances
