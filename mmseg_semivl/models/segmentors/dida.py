@@ -23,7 +23,7 @@ full-resolution maps. No host synchronisation in the step.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 import torch
 import torch.nn.functional as F

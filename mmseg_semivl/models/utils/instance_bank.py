@@ -21,7 +21,7 @@ boolean indexing, no host copies per step, so the update never synchronises.
 """
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import List, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
