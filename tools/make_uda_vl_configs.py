@@ -35,7 +35,8 @@ def data_base(method: str, shift: str) -> str:
     if shift == 'gta2cs':
         return 'uda_gta_to_cityscapes_rcs.py' if method == 'daformer' else \
             'uda_gta_to_cityscapes.py'
-    return 'uda_cityscapes_to_acdc.py'
+    return 'uda_cityscapes_to_acdc_rcs.py' if method == 'daformer' else \
+        'uda_cityscapes_to_acdc.py'
 
 
 def variants(encoder: str):

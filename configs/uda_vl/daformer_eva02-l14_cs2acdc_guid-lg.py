@@ -3,7 +3,7 @@
 _base_ = [
     '../_base_/uda/daformer.py',
     '../_base_/uda/encoders/eva02-l14-lg.py',
-    '../_base_/datasets/uda_cityscapes_to_acdc.py',
+    '../_base_/datasets/uda_cityscapes_to_acdc_rcs.py',
     '../_base_/schedules/uda_40k.py',
     '../_base_/datasets/uda_test_domains.py',
     '../_base_/uda_vl/guidance_model.py',

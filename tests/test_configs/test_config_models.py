@@ -89,10 +89,8 @@ _built = {}
 
 # The UDA leaves (self-training and adversarial) build full-size ImageNet / EVA02-L
 # encoders: tests/test_configs/test_uda_configs.py and test_adversarial_configs.py build
-# and train small versions of every encoder family of them instead (configs/uda_vl:
-# test_uda_vl_configs.py).
-@pytest.mark.parametrize('path', [p for p in LEAF_CONFIGS
-                                  if p.parent.name not in ('uda', 'uda_vl')],
+# and train small versions of every encoder family of them instead.
+@pytest.mark.parametrize('path', [p for p in LEAF_CONFIGS if p.parent.name != 'uda'],
                          ids=_rel)
 def test_builds_tiny_model(path, tiny_clip_checkpoint, tmp_path):
     cfg = load_config(path)

@@ -26,6 +26,7 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
 from torch import Tensor
+from torch._subclasses.fake_tensor import is_fake
 
 from ..utils import add_prefix, reweight_losses
 from ..utils.clip_guidance import CLIP_MEAN, CLIP_STD
@@ -222,8 +223,8 @@ class DACS(TeacherStudentSegmentor):
     def check_fd_reference(self) -> None:
         """Raise if the live FD reference is not the one the loaded weights trained with."""
         live, saved = weight_stats(getattr(self, FD_REFERENCE)), getattr(self, FD_STATS)
-        if is_fake(live) or is_fake(saved):
-            return  # shapes-only execution (tools/benchmark_train.py --fake): no values
+        if is_fake(saved) or is_fake(live):
+            return  # a fake-tensor memory estimate (tools/benchmark_train.py --fake): no values
         if not torch.allclose(live.to(saved), saved, rtol=1e-9, atol=0):
             raise RuntimeError(
                 f'feature distance: the frozen reference (initial student) has weight stats '
@@ -483,12 +484,6 @@ def weight_stats(module: nn.Module) -> Tensor:
     params = [p.detach().double() for p in module.parameters()]
     return torch.stack([torch.tensor(float(sum(p.numel() for p in params)), dtype=torch.float64),
                         sum(p.sum() for p in params), sum(p.abs().sum() for p in params)])
-
-
-def is_fake(tensor: Tensor) -> bool:
-    """Whether ``tensor`` is a fake (shapes-only) tensor of ``FakeTensorMode``."""
-    from torch._subclasses.fake_tensor import FakeTensor
-    return isinstance(tensor, FakeTensor)
 
 
 def _check_mmseg_inference_keys(pretrained: Optional[str], train_cfg: OptConfigType) -> None:
