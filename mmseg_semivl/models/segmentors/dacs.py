@@ -176,6 +176,14 @@ class DACS(TeacherStudentSegmentor):
         if guidance is None:
             raise ValueError('clip_guidance / vl_feature_distance need the frozen dense CLIP '
                              "`guidance` (e.g. dict(type='DenseCLIPZeroShot', ...))")
+        steps = ('loss_semi_supervised', 'loss_source', 'mixed_source_target',
+                 'loss_unsupervised')
+        replaced = [n for n in steps if getattr(type(self), n) is not getattr(DACS, n)]
+        if replaced:
+            raise NotImplementedError(
+                f'{type(self).__name__} replaces DACS steps {replaced}, which the '
+                'vision-language parts (clip_guidance, vl_feature_distance) plug into; '
+                'they are not wired into it')
         vl_cfg = None if vl_feature_distance is None else dict(vl_feature_distance)
         part_cfg = dict(clip_guidance) if clip_guidance is not None else {}
         own = vl_cfg.pop('guidance', None) if vl_cfg is not None else None

@@ -240,3 +240,18 @@ def test_all_parts_together_train_and_share_one_guidance_model():
     with pytest.raises(ValueError, match='only for runs without'):
         dacs(guidance=GUIDANCE, clip_guidance=GUIDE,
              vl_feature_distance=dict(guidance=dict(GUIDE)))
+
+
+def test_a_subclass_that_replaces_the_steps_refuses_the_vl_parts():
+    from mmseg_semivl.models.segmentors.dacs import DACS
+
+    class OwnStep(DACS):
+
+        def loss_unsupervised(self, views, size):
+            return {}
+
+    with pytest.raises(NotImplementedError, match='not wired'):
+        OwnStep(student=dict(
+            type='EncoderDecoder', backbone=dict(type='ToyBackbone'),
+            decode_head=dict(type='ToyHead')), guidance=GUIDANCE, clip_guidance=GUIDE,
+            strong_transform=NO_AUG)
