@@ -7,6 +7,9 @@ import sys
 
 import cv2
 import numpy as np
+import pytest
+
+pytestmark = pytest.mark.e2e
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO = osp.join(REPO, 'tools', 'demo.py')
