@@ -25,7 +25,7 @@ all of them open; the defaults are listed in docs/deviations.md ("DUDA: interpre
 from __future__ import annotations
 
 import contextlib
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -33,7 +33,6 @@ from mmengine.dist import all_reduce
 from mmengine.logging import MessageHub
 from mmengine.runner.checkpoint import load_checkpoint
 from mmseg.registry import MODELS
-from mmseg.structures import SegDataSample
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
 from torch import Tensor
 
