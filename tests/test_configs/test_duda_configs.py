@@ -152,6 +152,11 @@ def test_init_model_and_the_exported_student_are_the_light_model(tmp_path):
         heavy = trained.heavy.student.encode_decode(x, metas)
         torch.testing.assert_close(model.encode_decode(x, metas), light)
     assert not torch.allclose(light, heavy)
+    # tools/infer.py's loader (init_semivl_model) on the same checkpoint: the light student
+    from mmseg_semivl.apis.model_init import init_semivl_model
+    served = init_semivl_model(str(cfg_path), ckpt, device='cpu')
+    with torch.no_grad():
+        torch.testing.assert_close(served.encode_decode(x, metas), light)
     # the export: a plain MMSeg model of the light student's config only
     out_cfg, out_ckpt = export.export_student(str(cfg_path), ckpt, str(tmp_path / 'out'))
     exported_cfg = Config.fromfile(out_cfg)

@@ -229,3 +229,12 @@ def test_predict_is_the_light_students_and_parts_name_all_networks():
     keys = set(model.state_dict())
     assert {k.split('.')[0] for k in keys} == {'student', 'heavy', 'class_inconsistency'}
     assert {k.split('.')[1] for k in keys if k.startswith('heavy.')} == {'student', 'teacher'}
+
+
+def test_benchmarks_split_the_step_by_network():
+    from mmseg_semivl.analysis.train_benchmark import components, step_parts
+    model = duda()
+    assert step_parts(model) == ('data_preprocessor', 'teacher', 'heavy', 'labeled_forward',
+                                 'strong_forward', 'backward', 'optimizer_step', 'other')
+    assert components(model) == ('encoder_forward', 'decoder_forward', 'teacher_forward',
+                                 'heavy_forward', 'backward')
