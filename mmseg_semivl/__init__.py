@@ -1,10 +1,13 @@
 """mmseg-semivl: SemiVL (semi-supervised segmentation with vision-language guidance) for MMSeg 1.x.
 
 Importing the package first applies the environment fixes of :mod:`mmseg_semivl.compat`
-(they must precede any ``mmseg`` import), then registers every component into MMSeg's
+(the mmcv-lite stand-in must precede any ``mmseg`` import; torch's safe-loader allow-list
+for MMEngine checkpoints), then registers every component into MMSeg's
 registries (MODELS, DATASETS, TRANSFORMS, DATA_SAMPLERS, HOOKS, OPTIM_WRAPPERS,
 OPTIM_WRAPPER_CONSTRUCTORS). Crash-safe checkpoints come from a registered hook
-(:class:`~mmseg_semivl.engine.hooks.AtomicCheckpointHook`), not from patching MMEngine.
+(:class:`~mmseg_semivl.engine.hooks.AtomicCheckpointHook`) and CPU-only distributed runs
+from an explicit tool step (:func:`~mmseg_semivl.engine.model_wrappers.setup_cpu_distributed`),
+not from patching MMEngine.
 """
 from . import compat
 

@@ -12,14 +12,13 @@ stack, and leaves working installations untouched:
   numpy arrays/scalars in their message-hub state. Those classes are added to
   torch's allow-list (and ``HistoryBuffer`` pickles without function references),
   so resume/load_from work without disabling the safe loader.
-* :func:`enable_cpu_distributed` - MMEngine assumes CUDA in distributed runs
-  (``torch.cuda.set_device``, ``device_ids`` for DDP, SyncBN). On a machine
-  without CUDA the gloo backend is used, no device is set, DDP gets no
-  ``device_ids`` and SyncBN layers are reverted to plain BN.
+
+CPU-only distributed runs are not patched here: ``tools/train.py`` / ``tools/test.py``
+call :func:`~mmseg_semivl.engine.model_wrappers.setup_cpu_distributed` (gloo process
+group, a DDP wrapper without ``device_ids``, SyncBN reverted).
 """
 from __future__ import annotations
 
-import functools
 import importlib.machinery
 import importlib.util
 import sys
@@ -140,45 +139,7 @@ def allow_mmengine_checkpoint_globals() -> bool:
     return True
 
 
-def enable_cpu_distributed() -> bool:
-    """Make MMEngine's distributed setup work on CPU-only machines (gloo).
-
-    Returns:
-        bool: True if the patches were applied (no CUDA available), else False.
-    """
-    if torch.cuda.is_available():
-        return False
-    import mmengine.dist.utils as dist_utils
-    from mmengine.model import MMDistributedDataParallel, revert_sync_batchnorm
-
-    if not getattr(dist_utils._init_dist_pytorch, '_semivl_cpu', False):
-        original_init_dist = dist_utils._init_dist_pytorch
-
-        @functools.wraps(original_init_dist)
-        def init_dist_pytorch_cpu(backend: str, init_backend: str = 'torch', **kwargs: Any) -> None:
-            # NCCL needs GPUs; mmengine would also call torch.cuda.set_device.
-            torch.distributed.init_process_group(backend='gloo', **kwargs)
-
-        init_dist_pytorch_cpu._semivl_cpu = True  # type: ignore[attr-defined]
-        dist_utils._init_dist_pytorch = init_dist_pytorch_cpu
-
-    if not getattr(MMDistributedDataParallel.__init__, '_semivl_cpu', False):
-        original_ddp_init = MMDistributedDataParallel.__init__
-
-        @functools.wraps(original_ddp_init)
-        def ddp_init_cpu(self, module: torch.nn.Module, *args: Any, **kwargs: Any) -> None:
-            # DDP refuses device_ids for CPU modules, and SyncBN is CUDA-only.
-            kwargs.pop('device_ids', None)
-            kwargs.pop('output_device', None)
-            original_ddp_init(self, revert_sync_batchnorm(module), *args, **kwargs)
-
-        ddp_init_cpu._semivl_cpu = True  # type: ignore[attr-defined]
-        MMDistributedDataParallel.__init__ = ddp_init_cpu
-    return True
-
-
 def apply() -> None:
     """Apply every fix (idempotent). Called by ``mmseg_semivl/__init__.py``."""
     install_mmcv_ext_stub()
     allow_mmengine_checkpoint_globals()
-    enable_cpu_distributed()

@@ -92,29 +92,64 @@ import os, torch
 os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT='{port}', RANK='0', LOCAL_RANK='0',
                   WORLD_SIZE='1')
 {plugin}
-from mmengine.dist import init_dist
-from mmengine.model import MMDistributedDataParallel
-init_dist('pytorch', backend='nccl')
+from mmengine.config import Config
+from mmengine.registry import MODEL_WRAPPERS
 model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 1), torch.nn.SyncBatchNorm(4))
-ddp = MMDistributedDataParallel(module=model, device_ids=[0])
+{setup}
+wrapper = dict(cfg.model_wrapper_cfg)
+ddp = MODEL_WRAPPERS.build(wrapper, default_args=dict(module=model, device_ids=[0]))
 out = ddp(torch.rand(2, 3, 4, 4))
-print('ok', torch.distributed.get_backend(), type(ddp.module[1]).__name__)
+print('ok', torch.distributed.get_backend(), type(ddp).__name__, type(ddp.module[1]).__name__)
 '''
+STOCK_SETUP = """
+from mmengine.dist import init_dist
+init_dist('pytorch', backend='nccl')  # what MMEngine's runner does
+cfg = Config(dict(model_wrapper_cfg=dict(type='MMDistributedDataParallel')))
+"""
+PLUGIN_SETUP = """
+from mmseg_semivl.engine.model_wrappers import setup_cpu_distributed
+cfg = Config(dict())
+assert setup_cpu_distributed(cfg, 'pytorch')
+"""
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason='the CPU fix only applies without CUDA')
-def test_cpu_distributed_needs_the_fix():
-    without = run_python(DDP_CODE.format(port=free_port(), plugin='import mmseg'))
+@pytest.mark.skipif(torch.cuda.is_available(), reason='the CPU path only applies without CUDA')
+def test_cpu_distributed_is_an_explicit_setup_step():
+    # Importing the plugin patches nothing: MMEngine's own path still needs CUDA ...
+    without = run_python(DDP_CODE.format(port=free_port(), plugin='import mmseg_semivl',
+                                         setup=STOCK_SETUP))
     assert without.returncode != 0
     assert any(word in without.stderr for word in ('CUDA', 'cuda', 'NCCL', 'nccl', 'device_ids'))
-    with_plugin = run_python(DDP_CODE.format(port=free_port(), plugin='import mmseg_semivl'))
-    assert with_plugin.returncode == 0, with_plugin.stderr[-2000:]
-    assert with_plugin.stdout.split() == ['ok', 'gloo', '_BatchNormXd']
+    # ... and the tools' setup step (gloo, a wrapper without device_ids, SyncBN -> BN) works.
+    with_setup = run_python(DDP_CODE.format(port=free_port(), plugin='import mmseg_semivl',
+                                            setup=PLUGIN_SETUP))
+    assert with_setup.returncode == 0, with_setup.stderr[-2000:]
+    assert with_setup.stdout.split() == ['ok', 'gloo', 'CPUDistributedDataParallel',
+                                         '_BatchNormXd']
 
 
-def test_apply_is_idempotent():
-    compat.apply()
-    compat.apply()
+def test_setup_cpu_distributed_keeps_custom_wrappers_and_refuses_unknown_ones():
+    from mmengine.config import Config
+
+    from mmseg_semivl.engine.model_wrappers import setup_cpu_distributed
+    cfg = Config(dict(model_wrapper_cfg=dict(type='MMDistributedDataParallel')))
+    assert setup_cpu_distributed(cfg, 'none') is False
+    assert cfg.model_wrapper_cfg.type == 'MMDistributedDataParallel'
+    if torch.cuda.is_available():
+        return
+    with pytest.raises(ValueError, match='--launcher slurm needs GPUs'):
+        setup_cpu_distributed(cfg, 'slurm')
+    # Checked before any process group is opened.
+    cfg = Config(dict(model_wrapper_cfg=dict(type='MMSeparateDistributedDataParallel')))
+    with pytest.raises(ValueError, match="'MMSeparateDistributedDataParallel' cannot wrap CPU"):
+        setup_cpu_distributed(cfg, 'pytorch')
+    assert not torch.distributed.is_initialized()
+
+
+def test_apply_is_idempotent_and_patches_no_distributed_code():
     import mmengine.dist.utils as dist_utils
-    assert getattr(dist_utils._init_dist_pytorch, '_semivl_cpu', False) == (
-        not torch.cuda.is_available())
+    from mmengine.model import MMDistributedDataParallel
+    compat.apply()
+    compat.apply()
+    assert dist_utils._init_dist_pytorch.__module__ == 'mmengine.dist.utils'
+    assert MMDistributedDataParallel.__init__.__module__ == 'mmengine.model.wrappers.distributed'

@@ -39,6 +39,7 @@ from mmengine.config import Config  # noqa: E402
 
 from mmseg_semivl.benchmarks.learning import (build_row_config, read_split,  # noqa: E402
                                               scene_task, train_row)
+from mmseg_semivl.demo.uda_demo import UDA_METHODS  # noqa: E402
 from mmseg_semivl.utils.cli import run_tool  # noqa: E402
 from mmseg_semivl.visualization import make_panel, stack_rows  # noqa: E402
 
@@ -70,8 +71,7 @@ def parse_args(argv=None):
     parser.add_argument('--task', choices=('semivl', 'uda'), default='semivl',
                         help='semivl: supervised-only vs SemiVL; uda: source-only vs '
                         '--method on a domain shift (mmseg_semivl/demo/uda_demo.py)')
-    parser.add_argument('--method',
-                        choices=('dacs', 'daformer', 'mic', 'advent', 'adaptsegnet', 'duda'),
+    parser.add_argument('--method', choices=(*UDA_METHODS, 'duda'),
                         default='dacs',
                         help='--task uda: the adaptation method (self-training or adversarial); '
                         'duda: a small student with DACS vs with DUDA over --seeds '

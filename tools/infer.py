@@ -16,15 +16,18 @@ Writes ``DIR/masks/<name>.png`` (colour masks), ``DIR/overlays/<name>.png`` and,
 Bad inputs end with a one-line error naming the culprit (exit status 2); with
 ``--skip-bad`` unreadable images are left out and listed at the end.
 
-Memory: class scores are upsampled to the input size ``--tile-pixels`` pixels at a time
-and the pictures are composed in bands, so beyond the model (and its input at the test
-pipeline's resolution) an image costs about 7 bytes per pixel - the decoded image (3),
-its labels (1) and one output picture (3) - plus one tile of scores (``--tile-pixels`` x
-(4 x classes + 16) bytes, ~100 MB for 21 classes). An 81-megapixel photo needs about
-0.7 GB on top of the model, a 196-megapixel one about 1.5 GB (was ~160 bytes per pixel:
-13 GB and 31 GB). This holds when the test pipeline resizes the image for the model
-(every shipped config and --zero-shot do); whole-image inference at full resolution
-costs what the model needs at that size.
+Memory: class scores are upsampled to the input size ``--tile-pixels`` rows at a time,
+and labels, masks and overlays are computed and PNG-encoded band by band (nothing but the
+decoded image exists at full size), so beyond the model (and its input at the test
+pipeline's resolution) an image costs its decoding (6 bytes per pixel at the peak, as
+OpenCV copies its buffer once; 3 stay) plus one tile of scores (``--tile-pixels`` x
+(4 x classes + 16) bytes, ~100 MB for 21 classes) and one band of pictures (~40 MB).
+``--max-memory`` (default 2 GiB) refuses, before decoding and with a message, an image
+that would not fit: up to ~340 megapixels at the defaults. Measured: a 196-megapixel JPEG
+peaks 1.06 GB above a small image's run (was ~160 bytes per pixel: 13 GB for
+81 megapixels, killed at 22 GB for 196). This holds when the
+test pipeline resizes the image for the model (every shipped config and --zero-shot do);
+whole-image inference at full resolution costs what the model needs at that size.
 """
 import argparse
 import json
@@ -62,6 +65,8 @@ NORMALISATION_KEYS = ('mean', 'std', 'bgr_to_rgb', 'rgb_to_bgr', 'pad_val')
 #: The plugin's own architectures, named as the configs name them (no open_clip entry).
 PLUGIN_MODEL_CFGS = {'semivl-tiny': TINY_CLIP_CFG, 'semivl-tiny-scenes': TINY_SCENES_CLIP_CFG}
 #: Seconds to wait for the weights' host before calling the machine offline.
+#: ``--max-memory``: GiB one image may cost beyond the model.
+DEFAULT_MAX_MEMORY_GIB = 2.0
 DEFAULT_CONNECT_TIMEOUT = 5.0
 
 
@@ -111,6 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--tile-pixels', type=int, default=DEFAULT_TILE_PIXELS,
                         help='output pixels whose class scores are upsampled at once '
                         f'(memory: classes x 4 bytes each; default {DEFAULT_TILE_PIXELS})')
+    parser.add_argument('--max-memory', type=float, default=DEFAULT_MAX_MEMORY_GIB,
+                        metavar='GIB',
+                        help='memory budget of one image beyond the model, in GiB: an image '
+                        'whose decoding (6 bytes per pixel) plus one tile of scores does not '
+                        'fit is refused (or skipped with --skip-bad) before decoding '
+                        f'(default {DEFAULT_MAX_MEMORY_GIB:g})')
     parser.add_argument('--connect-timeout', type=float, default=DEFAULT_CONNECT_TIMEOUT,
                         help='seconds to wait for the CLIP weights\' download host before '
                         f'failing as offline (default {DEFAULT_CONNECT_TIMEOUT:g})')
@@ -281,6 +292,21 @@ def build_zero_shot(args: argparse.Namespace, cfg: Optional[Config],
     return model, pipeline
 
 
+def image_budget(max_memory_gib: float, tile_pixels: int, num_classes: int,
+                 band_pixels: int) -> int:
+    """Bytes left for the decoded image: the budget less one tile of scores
+    (classes x 4 + 16 bytes per pixel) and one band of pictures (~40 bytes per pixel)."""
+    if max_memory_gib <= 0:
+        raise ValueError(f'--max-memory must be > 0 GiB, got {max_memory_gib:g}')
+    fixed = tile_pixels * (4 * num_classes + 16) + band_pixels * 40
+    budget = int(max_memory_gib * 2**30) - fixed
+    if budget <= 0:
+        raise ValueError(f'--max-memory {max_memory_gib:g} GiB does not hold one tile of '
+                         f'scores ({fixed / 2**30:.2f} GiB at --tile-pixels {tile_pixels}): '
+                         'raise it or lower --tile-pixels')
+    return budget
+
+
 def run(args: argparse.Namespace) -> List[str]:
     """Segment every input; returns the written output names."""
     config, checkpoint, inputs = split_paths(args)
@@ -310,7 +336,9 @@ def run(args: argparse.Namespace) -> List[str]:
     for path, image, labels in predict_files(
             model, paths, inference_pipeline(test_pipeline), args.batch_size,
             tile_pixels=args.tile_pixels, on_bad_image='skip' if args.skip_bad else 'raise',
-            skipped=skipped):
+            skipped=skipped, stream=True,
+            max_image_bytes=image_budget(args.max_memory, args.tile_pixels, num_classes,
+                                         writer.band_pixels)):
         writer.write(name_of[path], image, labels)
         written.append(name_of[path])
         progress.update()

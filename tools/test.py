@@ -16,6 +16,7 @@ import mmseg_semivl  # noqa: E402,F401  (compat fixes + registration before mmse
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from mmseg_semivl.engine.model_wrappers import setup_cpu_distributed  # noqa: E402
 from mmseg_semivl.utils.cli import configure_cpu_threads, load_run_config  # noqa: E402
 
 #: Test sets up to this size get every picture with --show/--show-dir (MMSeg's hook
@@ -104,6 +105,7 @@ def main(argv=None):
     args = parse_args(argv)
     configure_cpu_threads()
     cfg = build_config(args)
+    setup_cpu_distributed(cfg, args.launcher)  # gloo + a CPU DDP wrapper without CUDA
     runner = Runner.from_cfg(cfg)
     if (args.show or args.show_dir) and args.show_interval is None:
         show_all_of_small_test_sets(runner)

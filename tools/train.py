@@ -24,6 +24,7 @@ from mmseg_semivl.engine.optim_wrappers import NonFiniteStepError  # noqa: E402
 from mmseg_semivl.engine.runner import (ConfigArgumentError, ResumeError,  # noqa: E402
                                         check_class_vocabulary, check_resume_file,
                                         check_run_config, resolve_resume)
+from mmseg_semivl.engine.model_wrappers import setup_cpu_distributed  # noqa: E402
 from mmseg_semivl.utils.cli import (configure_cpu_threads, enable_bf16_amp,  # noqa: E402
                                     load_run_config)
 from mmseg_semivl.utils.train_data import drop_unlabeled_stream  # noqa: E402
@@ -105,6 +106,7 @@ def main(argv=None):
     args = parse_args(argv)
     configure_cpu_threads()
     cfg = build_config(args)
+    setup_cpu_distributed(cfg, args.launcher)  # gloo + a CPU DDP wrapper without CUDA
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()
     return runner

@@ -3,6 +3,6 @@
 # configs/duda/README.md.
 _base_ = [
     '../_base_/uda/duda.py', '../_base_/uda/light/r101.py',
-    '../_base_/datasets/uda_cityscapes_to_acdc.py', '../_base_/schedules/uda_40k_bf16.py'
+    '../_base_/datasets/uda_cityscapes_to_acdc_rcs.py', '../_base_/schedules/uda_40k_bf16.py'
 ]
 model = dict(student=_base_.light_student)

@@ -1,9 +1,8 @@
 # DAFormer + MIC, EVA02-CLIP-L/14 / DAFormer head, Cityscapes -> Dark Zurich; 40k iterations, batch 2 + 2.
 # Published number it should reach: configs/uda/README.md.
-# No rare-class statistics for a Cityscapes source yet: DAFormer without RCS.
 _base_ = [
     '../_base_/uda/daformer_mic.py', '../_base_/uda/encoders/eva02-l14.py',
-    '../_base_/datasets/uda_cityscapes_to_darkzurich.py', '../_base_/schedules/uda_40k.py'
+    '../_base_/datasets/uda_cityscapes_to_darkzurich_rcs.py', '../_base_/schedules/uda_40k.py'
 ]
 # FD toward the initial CLIP weights (seed 001: it fights the CLIP features).
 model = dict(student=_base_.student, data_preprocessor=_base_.data_preprocessor,

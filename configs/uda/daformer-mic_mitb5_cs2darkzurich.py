@@ -1,8 +1,7 @@
 # DAFormer + MIC, MiT-B5 / DAFormer head, Cityscapes -> Dark Zurich; 40k iterations, batch 2 + 2.
 # Published number it should reach: configs/uda/README.md.
-# No rare-class statistics for a Cityscapes source yet: DAFormer without RCS.
 _base_ = [
     '../_base_/uda/daformer_mic.py', '../_base_/uda/encoders/mitb5.py',
-    '../_base_/datasets/uda_cityscapes_to_darkzurich.py', '../_base_/schedules/uda_40k.py'
+    '../_base_/datasets/uda_cityscapes_to_darkzurich_rcs.py', '../_base_/schedules/uda_40k.py'
 ]
 model = dict(student=_base_.student, data_preprocessor=_base_.data_preprocessor)

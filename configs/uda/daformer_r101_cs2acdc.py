@@ -1,8 +1,7 @@
 # DAFormer, ResNet-101 / DeepLabV2, Cityscapes -> ACDC; 40k iterations, batch 2 + 2.
 # Published number it should reach: configs/uda/README.md.
-# No rare-class statistics for a Cityscapes source yet: DAFormer without RCS.
 _base_ = [
     '../_base_/uda/daformer.py', '../_base_/uda/encoders/r101.py',
-    '../_base_/datasets/uda_cityscapes_to_acdc.py', '../_base_/schedules/uda_40k.py'
+    '../_base_/datasets/uda_cityscapes_to_acdc_rcs.py', '../_base_/schedules/uda_40k.py'
 ]
 model = dict(student=_base_.student, data_preprocessor=_base_.data_preprocessor)

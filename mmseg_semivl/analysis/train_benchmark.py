@@ -98,7 +98,12 @@ def watch_train_step(recorder: MethodCallRecorder, model: nn.Module,
     parts = declared_parts(model)
     recorder.watch('data_preprocessor', model.data_preprocessor, 'forward')
     for name in _frozen_names(parts):
-        recorder.watch(name, parts[f'frozen.{name}'], 'forward')
+        frozen = parts[f'frozen.{name}']
+        recorder.watch(name, frozen, 'forward')
+        if hasattr(frozen, 'extract_feat'):
+            # A frozen segmentor used for its features (DAFormer's FD reference): nested
+            # calls inside its forward count once (only outermost records are summed).
+            recorder.watch(name, frozen, 'extract_feat')
     if 'teacher' in parts:
         recorder.watch('teacher', parts['teacher'], 'extract_feat')
         recorder.watch('teacher', parts['teacher'].decode_head, 'forward')

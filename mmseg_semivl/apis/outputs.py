@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import os
 import os.path as osp
-from typing import Dict, Sequence
+from typing import Dict, Iterator, Sequence, Tuple, Union
 
-import cv2
 import numpy as np
 
 from ..visualization import colorize, overlay
+from .png_stream import StreamingPNGWriter
+from .predictor import LabelBands
 
 #: Sub-folders of the output folder.
 MASKS_DIR, OVERLAYS_DIR, LABELS_DIR = 'masks', 'overlays', 'labels'
@@ -22,10 +23,13 @@ class PredictionWriter:
     ``out_dir/labels/<name>.png`` (class indices: 8-bit, or 16-bit from 256
     classes on). All have the size of the input image.
 
-    Memory: the pictures are composed ``band_pixels`` pixels (whole rows) at a time
-    into one reused (H, W, 3) uint8 buffer, so writing costs 3 bytes per pixel beyond
-    the image and its labels (the one-shot version needed about 40: int64 label copies
-    and float32 blends of the whole picture).
+    Memory: the labels come in bands of rows (a :class:`LabelBands` from
+    ``predict_files(..., stream=True)``, or slices of a whole map) and every picture is
+    encoded band by band (:class:`StreamingPNGWriter`), so writing costs about
+    ``band_pixels`` x 40 bytes whatever the image size; the only full-size array is the
+    caller's decoded image (the one-shot version needed ~40 bytes per pixel: int64 label
+    copies and float32 blends of the whole picture; the band version before streaming
+    still held a whole (H, W, 3) picture).
 
     Args:
         out_dir (str): Output folder (created).
@@ -48,42 +52,52 @@ class PredictionWriter:
         for folder in folders:
             os.makedirs(osp.join(out_dir, folder), exist_ok=True)
 
-    def write(self, name: str, image: np.ndarray, labels: np.ndarray) -> Dict[str, str]:
+
+    def write(self, name: str, image: np.ndarray,
+              labels: Union[np.ndarray, LabelBands]) -> Dict[str, str]:
         """Write the outputs of one image.
 
         Args:
             name (str): File stem of the outputs.
             image (np.ndarray): (H, W, 3) RGB uint8.
-            labels (np.ndarray): (H, W) class indices.
+            labels (np.ndarray | LabelBands): (H, W) class indices, whole or in bands.
 
         Returns:
             dict[str, str]: Written file per kind ('mask', 'overlay', 'labels').
         """
-        if labels.shape != image.shape[:2]:
-            raise ValueError(f'labels of {name!r} have shape {labels.shape}, the image '
+        if tuple(labels.shape) != image.shape[:2]:
+            raise ValueError(f'labels of {name!r} have shape {tuple(labels.shape)}, the image '
                              f'{image.shape[:2]}')
+        height, width = image.shape[:2]
         files = dict(mask=osp.join(self.out_dir, MASKS_DIR, f'{name}.png'),
                      overlay=osp.join(self.out_dir, OVERLAYS_DIR, f'{name}.png'))
-        height, width = labels.shape
-        picture = np.empty((height, width, 3), dtype=np.uint8)  # BGR, for cv2
-        rows = max(1, self.band_pixels // max(width, 1))
-        for top in range(0, height, rows):
-            band = slice(top, top + rows)
-            picture[band] = colorize(labels[band], self.palette)[..., ::-1]
-        _write_png(files['mask'], picture)
-        for top in range(0, height, rows):
-            band = slice(top, top + rows)
-            picture[band] = overlay(image[band], labels[band], self.palette,
-                                    self.opacity)[..., ::-1]
-        _write_png(files['overlay'], picture)
-        del picture
+        writers = dict(mask=StreamingPNGWriter(files['mask'], width, height),
+                       overlay=StreamingPNGWriter(files['overlay'], width, height))
+        dtype = np.uint8 if len(self.palette) <= 256 else np.uint16
         if self.save_labels:
             files['labels'] = osp.join(self.out_dir, LABELS_DIR, f'{name}.png')
-            dtype = np.uint8 if len(self.palette) <= 256 else np.uint16
-            _write_png(files['labels'], labels if labels.dtype == dtype else labels.astype(dtype))
+            writers['labels'] = StreamingPNGWriter(files['labels'], width, height, 1, dtype)
+        try:
+            for top, band in self._bands(labels, width):
+                writers['mask'].write_rows(colorize(band, self.palette))
+                writers['overlay'].write_rows(
+                    overlay(image[top:top + len(band)], band, self.palette, self.opacity))
+                if 'labels' in writers:
+                    writers['labels'].write_rows(band.astype(dtype, copy=False))
+            for writer in writers.values():
+                writer.close()
+        except BaseException:
+            for writer in writers.values():
+                writer.abort()
+            raise
         return files
 
-
-def _write_png(path: str, array: np.ndarray) -> None:
-    if not cv2.imwrite(path, np.ascontiguousarray(array)):
-        raise OSError(f"could not write '{path}'")
+    def _bands(self, labels: Union[np.ndarray, LabelBands],
+               width: int) -> Iterator[Tuple[int, np.ndarray]]:
+        """(top, labels[top:top + n]) bands of about ``band_pixels`` pixels."""
+        if isinstance(labels, LabelBands):
+            yield from labels
+            return
+        rows = max(1, self.band_pixels // max(width, 1))
+        for top in range(0, labels.shape[0], rows):
+            yield top, labels[top:top + rows]

@@ -103,6 +103,62 @@ def backbone_patch_size(model: torch.nn.Module) -> Optional[int]:
     return None
 
 
+class LabelBands:
+    """A full-size label map produced on demand, one band of rows at a time.
+
+    What :func:`predict_files` yields with ``stream=True``: iterating gives
+    ``(top, labels[top:top + n])`` bands in order, each computed from the low-resolution
+    scores when asked for, so the (H, W) map never exists whole (1 byte per pixel less
+    for a writer that streams, see :class:`~mmseg_semivl.apis.PredictionWriter`).
+
+    Args:
+        logits (Tensor): (C, h, w) class scores.
+        size (tuple[int, int]): Output (H, W).
+        align_corners (bool): As the model's ``align_corners``.
+        threshold (float, optional): Binary threshold when C == 1.
+        tile_pixels (int): Output pixels per band (rows are never split).
+    """
+
+    def __init__(self, logits: torch.Tensor, size: Tuple[int, int], align_corners: bool = False,
+                 threshold: Optional[float] = None,
+                 tile_pixels: int = DEFAULT_TILE_PIXELS) -> None:
+        if tile_pixels < 1:
+            raise ValueError(f'tile_pixels must be >= 1, got {tile_pixels}')
+        self.logits = logits
+        self.shape = (int(size[0]), int(size[1]))
+        self.align_corners = align_corners
+        self.threshold = threshold
+        self.rows = max(1, tile_pixels // max(self.shape[1], 1))
+        num_classes = logits.shape[0]
+        self.dtype = np.dtype(np.uint8 if num_classes <= 256 else
+                              np.uint16 if num_classes <= 65536 else np.int32)
+
+    def __iter__(self) -> Iterator[Tuple[int, np.ndarray]]:
+        num_classes, in_h, in_w = self.logits.shape
+        out_h, out_w = self.shape
+        logits = self.logits.float()[None]
+        xs = _grid_coords(out_w, in_w, self.align_corners, logits.device)
+        ys_all = _grid_coords(out_h, in_h, self.align_corners, logits.device)
+        for top in range(0, out_h, self.rows):
+            ys = ys_all[top:top + self.rows]
+            grid = torch.stack(torch.broadcast_tensors(xs[None, :], ys[:, None]), dim=-1)
+            tile = torch.nn.functional.grid_sample(logits, grid[None], mode='bilinear',
+                                                   padding_mode='border',
+                                                   align_corners=self.align_corners)[0]
+            if num_classes > 1:
+                band = tile.argmax(dim=0)
+            else:
+                band = tile[0].sigmoid() > (0.3 if self.threshold is None else self.threshold)
+            yield top, band.cpu().numpy().astype(self.dtype)
+
+    def to_array(self) -> np.ndarray:
+        """The whole (H, W) label map."""
+        labels = np.empty(self.shape, dtype=self.dtype)
+        for top, band in self:
+            labels[top:top + len(band)] = band
+        return labels
+
+
 def upsample_labels(logits: torch.Tensor,
                     size: Tuple[int, int],
                     align_corners: bool = False,
@@ -125,27 +181,7 @@ def upsample_labels(logits: torch.Tensor,
     Returns:
         np.ndarray: (H, W) labels; uint8 below 256 classes, else uint16 / int32.
     """
-    if tile_pixels < 1:
-        raise ValueError(f'tile_pixels must be >= 1, got {tile_pixels}')
-    num_classes, in_h, in_w = logits.shape
-    out_h, out_w = int(size[0]), int(size[1])
-    dtype = np.uint8 if num_classes <= 256 else np.uint16 if num_classes <= 65536 else np.int32
-    labels = np.empty((out_h, out_w), dtype=dtype)
-    logits = logits.float()[None]
-    xs = _grid_coords(out_w, in_w, align_corners, logits.device)
-    rows = max(1, tile_pixels // max(out_w, 1))
-    for top in range(0, out_h, rows):
-        ys = _grid_coords(out_h, in_h, align_corners, logits.device)[top:top + rows]
-        grid = torch.stack(torch.broadcast_tensors(xs[None, :], ys[:, None]), dim=-1)
-        tile = torch.nn.functional.grid_sample(logits, grid[None], mode='bilinear',
-                                               padding_mode='border',
-                                               align_corners=align_corners)[0]
-        if num_classes > 1:
-            tile_labels = tile.argmax(dim=0)
-        else:
-            tile_labels = (tile[0].sigmoid() > (0.3 if threshold is None else threshold))
-        labels[top:top + rows] = tile_labels.cpu().numpy().astype(dtype)
-    return labels
+    return LabelBands(logits, size, align_corners, threshold, tile_pixels).to_array()
 
 
 def _grid_coords(out_size: int, in_size: int, align_corners: bool,
@@ -172,8 +208,10 @@ def predict_files(model: BaseSegmentor,
                   batch_size: int = 1,
                   tile_pixels: int = DEFAULT_TILE_PIXELS,
                   on_bad_image: str = 'raise',
-                  skipped: Optional[List[Tuple[str, str]]] = None
-                  ) -> Iterator[Tuple[str, np.ndarray, np.ndarray]]:
+                  skipped: Optional[List[Tuple[str, str]]] = None,
+                  stream: bool = False,
+                  max_image_bytes: Optional[int] = None
+                  ) -> Iterator[Tuple[str, np.ndarray, Union[np.ndarray, 'LabelBands']]]:
     """Segment image files in batches, in order.
 
     Images of a batch that the pipeline brings to different sizes run as separate
@@ -194,10 +232,16 @@ def predict_files(model: BaseSegmentor,
         on_bad_image (str): ``'raise'`` (default) stops at an unreadable image;
             ``'skip'`` leaves it out and appends ``(path, message)`` to ``skipped``.
         skipped (list, optional): Receives the skipped images.
+        stream (bool): Yield :class:`LabelBands` (computed band by band when iterated)
+            instead of whole label maps; with a streaming writer the only full-size
+            array is then the decoded image.
+        max_image_bytes (int, optional): Refuse (or skip) an image whose decoded size
+            (3 bytes per pixel, read from the header) exceeds this.
 
     Yields:
-        tuple[str, np.ndarray, np.ndarray]: The path, the (H, W, 3) RGB image and
-        its (H, W) label map (uint8 below 256 classes), H and W being the file's size.
+        tuple[str, np.ndarray, np.ndarray | LabelBands]: The path, the (H, W, 3) RGB
+        image and its (H, W) label map (uint8 below 256 classes), H and W being the
+        file's size.
     """
     if batch_size < 1:
         raise ValueError(f'batch_size must be >= 1, got {batch_size}')
@@ -209,7 +253,7 @@ def predict_files(model: BaseSegmentor,
         chunk, images = [], []
         for path in paths[start:start + batch_size]:
             try:
-                images.append(read_image(path))
+                images.append(read_image(path, max_image_bytes))
             except ValueError as err:
                 if on_bad_image == 'raise':
                     raise
@@ -233,6 +277,7 @@ def predict_files(model: BaseSegmentor,
             for index, result in zip(indices, results):
                 logits[index] = result.seg_logits.data
         for index, (path, image) in enumerate(zip(chunk, images)):
-            labels = upsample_labels(logits.pop(index), image.shape[:2], align_corners,
-                                     threshold, tile_pixels)
+            labels = LabelBands(logits.pop(index), image.shape[:2], align_corners, threshold,
+                                tile_pixels)
+            labels = labels if stream else labels.to_array()
             yield path, image[..., ::-1], labels

@@ -1,7 +1,7 @@
 """The source + target concatenation of domain adaptation, with a class-list check."""
 from __future__ import annotations
 
-from typing import List, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 from mmengine.dataset import BaseDataset, ConcatDataset
 from mmseg.registry import DATASETS
@@ -21,10 +21,19 @@ class UDAConcatDataset(ConcatDataset):
         datasets (Sequence[BaseDataset | dict]): Source first, then target(s).
         lazy_init (bool): As ``ConcatDataset``. Default: False.
         ignore_keys (str | list[str], optional): As ``ConcatDataset``. Default: None.
+        rare_class_sampling (dict, optional): Wrap the source (dataset 0) in
+            :class:`~mmseg_semivl.datasets.RareClassSamplingDataset` with these arguments
+            (DAFormer's RCS; draw it with ``RareClassMultiSourceSampler``). Default: None.
     """
 
     def __init__(self, datasets: Sequence[Union[BaseDataset, dict]], lazy_init: bool = False,
-                 ignore_keys: Union[str, List[str], None] = None) -> None:
+                 ignore_keys: Union[str, List[str], None] = None,
+                 rare_class_sampling: Optional[dict] = None) -> None:
+        datasets = list(datasets)
+        if rare_class_sampling is not None:
+            # One switch for every dataset pair, instead of restating the pair's list.
+            datasets[0] = dict(type='RareClassSamplingDataset', dataset=datasets[0],
+                               **rare_class_sampling)
         built = [DATASETS.build(d) if isinstance(d, dict) else d for d in datasets]
         check_same_classes(built)
         super().__init__(built, lazy_init=lazy_init, ignore_keys=ignore_keys)

@@ -22,7 +22,7 @@ from mmengine.config import Config
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 UDA_DEMO_CONFIG = osp.join(REPO, 'configs', 'demo', 'dacs_scenes_uda_demo.py')
-UDA_METHODS = ('dacs', 'daformer', 'mic', 'advent', 'adaptsegnet')
+UDA_METHODS = ('dacs', 'daformer', 'mic', 'dida', 'advent', 'adaptsegnet')
 #: Adversarial methods: their method base and two-optimizer schedule replace the DACS parts.
 ADVERSARIAL = dict(advent='advent.py', adaptsegnet='adaptsegnet.py')
 ADVERSARIAL_SCHEDULE = osp.join(REPO, 'configs', '_base_', 'schedules',
@@ -44,6 +44,12 @@ def method_config(base: Config, method: str, num_classes: int) -> Config:
                 hook['momentum'] = 0.001
     elif method == 'mic':
         cfg.model.mic = dict(block_size=8, mask_ratio=0.7, loss_weight=1.0)
+    elif method == 'dida':
+        # The demo's DACS + DIDA's instance level: the keys configs/_base_/uda/dida.py adds
+        # to DAFormer (bank, temperature, instance loss, fusion switches).
+        dida = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'uda', 'dida.py')).model
+        daformer = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'uda', 'daformer.py')).model
+        cfg.model.update({k: v for k, v in dida.items() if k not in daformer or k == 'type'})
     elif method in ADVERSARIAL:
         # The method's own base (discriminators, losses, DDP wrapper, hooks) and its
         # schedule (segmentor SGD + discriminator Adam), on the demo's student and data.

@@ -37,3 +37,48 @@ def test_writer_files(tmp_path, num_classes, dtype):
     assert cv2.imread(files['overlay']).shape == (2, 2, 3)
     with pytest.raises(ValueError, match="labels of 'x'"):
         writer.write('x', np.zeros((3, 2, 3), np.uint8), labels)
+
+
+def test_streamed_labels_write_the_same_files_as_a_whole_map(tmp_path):
+    import torch
+
+    from mmseg_semivl.apis.predictor import LabelBands
+    torch.manual_seed(0)
+    logits = torch.randn(4, 7, 9)
+    bands = LabelBands(logits, (61, 83), tile_pixels=500)
+    image = np.random.default_rng(0).integers(0, 256, (61, 83, 3)).astype(np.uint8)
+    palette = generate_palette(4)
+    whole = PredictionWriter(str(tmp_path / 'whole'), palette, save_labels=True, band_pixels=300)
+    streamed = PredictionWriter(str(tmp_path / 'streamed'), palette, save_labels=True)
+    files_a = whole.write('x', image, bands.to_array())
+    files_b = streamed.write('x', image, bands)
+    for kind in ('mask', 'overlay', 'labels'):
+        a = cv2.imread(files_a[kind], cv2.IMREAD_UNCHANGED)
+        b = cv2.imread(files_b[kind], cv2.IMREAD_UNCHANGED)
+        assert np.array_equal(a, b), kind
+    labels = cv2.imread(files_b['labels'], cv2.IMREAD_UNCHANGED)
+    assert np.array_equal(labels, bands.to_array())
+    expected = overlay(image, labels, palette, 0.5)
+    assert np.array_equal(cv2.imread(files_b['overlay'])[..., ::-1], expected)
+
+
+def test_writing_costs_one_band_not_the_picture(tmp_path):
+    """tracemalloc sees numpy's allocations: the pictures never exist whole."""
+    import tracemalloc
+
+    import torch
+
+    from mmseg_semivl.apis.predictor import LabelBands
+    height, width = 1500, 2000
+    image = np.zeros((height, width, 3), np.uint8)
+    bands = LabelBands(torch.randn(21, 12, 16), (height, width), tile_pixels=20_000)
+    writer = PredictionWriter(str(tmp_path), generate_palette(21), save_labels=True,
+                              band_pixels=20_000)
+    tracemalloc.start()
+    writer.write('x', image, bands)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    # One band of 20k pixels costs ~1 MB (colours, float blends, filtered rows); a whole
+    # picture would be 9 MB, whole labels 3 MB.
+    assert peak < 3_000_000, peak
+    assert cv2.imread(str(tmp_path / 'overlays' / 'x.png')).shape == (height, width, 3)

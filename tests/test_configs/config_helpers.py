@@ -25,7 +25,9 @@ CONFIG_ROOT = Path(__file__).resolve().parents[2] / 'configs'
 UDA_SELF_TRAINING_CONFIGS: List[Path] = sorted(
     [p for p in (CONFIG_ROOT / 'uda').glob('*_*_*2*.py')
      if p.stem.split('_')[0] in ('source-only', 'dacs', 'daformer', 'dacs-mic', 'daformer-mic')]
-    + [CONFIG_ROOT / 'demo' / 'dacs_scenes_uda_demo.py'])
+    + [CONFIG_ROOT / 'demo' / 'dacs_scenes_uda_demo.py']
+    # DIDA (DACS family, full-size encoders): test_dida_configs.py shrinks and trains them.
+    + list((CONFIG_ROOT / 'dida').glob('*.py')))
 
 #: Every runnable config (the `_base_` files are only fragments) of SemiVL / UniMatch.
 LEAF_CONFIGS: List[Path] = sorted(

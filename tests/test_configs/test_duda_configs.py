@@ -70,6 +70,9 @@ def test_leaf_loads_and_builds(light, shift):
     assert (model.heavy_method.pseudo_weight_ignore_top,
             model.heavy_method.pseudo_weight_ignore_bottom) == crop
     assert model.pre_adapt_iters == 4000 and cfg.train_cfg.max_iters == 40000
+    # the heavy pair's DAFormer data: rare-class sampling on every source
+    assert cfg.train_dataloader.sampler.type == 'RareClassMultiSourceSampler'
+    assert cfg.train_dataloader.dataset.rare_class_sampling.temperature == 0.01
     shrink(model.student)
     shrink(model.heavy)
     built = MODELS.build(model)

@@ -296,3 +296,23 @@ def test_source_and_target_with_different_classes_is_a_one_line_error(tmp_path):
     for path in glob.glob(osp.join(UDA, '*_*_*2*.py')):
         assert Config.fromfile(path).train_dataloader.dataset.type == 'UDAConcatDataset'
         break
+
+
+@pytest.mark.parametrize('shift', SHIFTS)
+def test_daformer_leaves_sample_rare_classes_on_every_source(shift):
+    """DAFormer's RCS on GTA, SYNTHIA and Cityscapes sources (its own cs2acdc configs);
+    the other methods draw the source uniformly."""
+    for method in METHODS:
+        cfg = Config.fromfile(leaf(method, 'mitb5', shift))
+        loader = cfg.train_dataloader
+        source = loader.dataset.datasets[0]
+        rcs = loader.dataset.get('rare_class_sampling')
+        if method.startswith('daformer'):
+            assert loader.sampler.type == 'RareClassMultiSourceSampler', method
+            assert (rcs.temperature, rcs.min_pixels) == (0.01, 3000)
+            if shift.startswith('cs2'):
+                assert (source.type, source.data_root) == ('CityscapesDataset',
+                                                           'data/cityscapes')
+        else:
+            assert loader.sampler.type == 'MultiSourceSampler', method
+            assert rcs is None

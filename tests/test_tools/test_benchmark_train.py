@@ -120,3 +120,20 @@ def test_memory_estimate_reacts_to_checkpointing_and_amp(tmp_path):
 def test_amp_needs_a_gpu():
     with pytest.raises(ValueError, match='--amp needs a GPU'):
         benchmark_train.main([*TINY_ARGS[:1], '--amp', *TINY_ARGS[1:]])
+
+
+def test_fake_estimate_of_a_uda_config_with_feature_distance(tmp_path):
+    """DAFormer's FD reference check compares weight values; on fake tensors it must step
+    aside (it made every ``--fake`` run of a DAFormer config fail with DataDependentOutput)."""
+    out = tmp_path / 'uda.json'
+    benchmark_train.main([
+        str(ROOT / 'configs/demo/dacs_scenes_uda_demo.py'), '--synthetic', '--device', 'cpu',
+        '--fake', '--json', str(out), '--cfg-options',
+        'model.feature_distance.loss_weight=0.005', 'model.feature_distance.classes=None'])
+    result = json.loads(out.read_text())
+    parts, components = result['flop_parts'], result['flops_by_component']
+    # The FD reference runs the student's encoder once on the 2 source images: as many
+    # FLOPs as the student's encoder in one of its two passes (source, mixed).
+    assert parts['imnet_model'] == components['imnet_model_forward'] > 0
+    assert parts['imnet_model'] == pytest.approx(components['encoder_forward'] / 2, rel=1e-6)
+    assert result['peak_memory_estimate_mb'] > 0

@@ -219,9 +219,9 @@ def test_full_resolution_scores_are_never_built(trained_argv, tmp_path, monkeypa
     cv2.imwrite(str(big), cv2.resize(cv2.imread(str(trained_argv()[2]) + '/voc.jpg'),
                                      (1500, 1125)))
     seen = dict(logits=[], tiles=[])
-    upsample, grid_sample = predictor.upsample_labels, torch.nn.functional.grid_sample
-    monkeypatch.setattr(predictor, 'upsample_labels', lambda logits, *a: (
-        seen['logits'].append(tuple(logits.shape)), upsample(logits, *a))[1])
+    init, grid_sample = predictor.LabelBands.__init__, torch.nn.functional.grid_sample
+    monkeypatch.setattr(predictor.LabelBands, '__init__', lambda self, logits, *a: (
+        seen['logits'].append(tuple(logits.shape)), init(self, logits, *a))[1])
     monkeypatch.setattr(torch.nn.functional, 'grid_sample', lambda x, grid, **k: (
         seen['tiles'].append(grid.shape[1] * grid.shape[2]), grid_sample(x, grid, **k))[1])
     argv = trained_argv('--save-labels', '--tile-pixels', '100000')
@@ -235,7 +235,8 @@ def test_full_resolution_scores_are_never_built(trained_argv, tmp_path, monkeypa
 
 def test_peak_memory_of_a_24_megapixel_photo_stays_within_the_budget(
         demo_config, checkpoint, tiny_clip_checkpoint, photos, tmp_path):
-    """Documented budget: about 7 bytes per input pixel beyond the model (was ~160)."""
+    """Documented budget: the decoded image (3 bytes per pixel) plus one tile of scores
+    and one band of pictures beyond the model (was ~160 bytes per pixel)."""
     import os
     import subprocess
     import sys
@@ -262,11 +263,37 @@ def test_peak_memory_of_a_24_megapixel_photo_stays_within_the_budget(
     extra = peak_bytes(big, tmp_path / 'big') - baseline
     pixels = 6000 * 4000
     assert cv2.imread(str(tmp_path / 'big' / 'masks' / 'big.png')).shape == (4000, 6000, 3)
-    # The documented budget: 3 (image) + 1 (labels) + 3 (picture) bytes per pixel, plus
-    # one tile of scores (21 classes x 4 bytes, grid and argmax 16 bytes per pixel);
-    # 25 % slack for the allocator. Before tiling this run took ~153 bytes per pixel.
-    budget = 7 * pixels + DEFAULT_TILE_PIXELS * (4 * 21 + 16)
+    # The documented budget: decoding (6 bytes per pixel at its peak, 3 after), one tile
+    # of scores (21 classes x 4 bytes, grid and argmax 16 bytes per pixel) and one band of
+    # pictures (~40 bytes per pixel); 25 % slack for the allocator. Before tiling this run
+    # took ~153 bytes per pixel.
+    budget = infer_tool.image_budget(infer_tool.DEFAULT_MAX_MEMORY_GIB, DEFAULT_TILE_PIXELS,
+                                     21, 1 << 20)
+    budget = 6 * pixels + int(infer_tool.DEFAULT_MAX_MEMORY_GIB * 2**30) - budget
     assert extra < 1.25 * budget, f'{extra / pixels:.1f} bytes per pixel'
+
+
+def test_an_image_over_the_memory_budget_is_refused_before_decoding(trained_argv, tmp_path,
+                                                                    capsys, monkeypatch):
+    import mmcv
+    big = tmp_path / 'big.png'
+    cv2.imwrite(str(big), np.zeros((2000, 3000, 3), np.uint8))
+    decoded = []
+    imfrombytes = mmcv.imfrombytes
+    monkeypatch.setattr(mmcv, 'imfrombytes', lambda *a, **k: (decoded.append(1),
+                                                               imfrombytes(*a, **k))[1])
+    argv = trained_argv('--max-memory', '0.05', '--tile-pixels', '1000')
+    argv[2] = str(big)
+    with pytest.raises(SystemExit) as exit_info:
+        infer_tool.main(argv)
+    assert exit_info.value.code == 2 and not decoded
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line.endswith(f"cannot read image '{big}': 3000 x 2000 = 6000000 pixels need "
+                         '0.03 GiB to decode (6 bytes per pixel), more than the memory budget of '
+                         '0.01 GiB (raise --max-memory)'), line
+    with pytest.raises(SystemExit, match='2'):
+        infer_tool.main(trained_argv('--max-memory', '0.01'))
+    assert 'does not hold one tile of scores' in capsys.readouterr().err
 
 
 def test_an_image_beyond_the_decoder_limit_is_named_with_the_reason(tmp_path):

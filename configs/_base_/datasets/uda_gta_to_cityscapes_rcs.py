@@ -2,9 +2,5 @@
 # path): the source is wrapped in RareClassSamplingDataset (statistics written by
 # prepare_gta.py into data/gta) and drawn class-first by RareClassMultiSourceSampler.
 _base_ = ['./uda_gta_to_cityscapes.py']
-train_dataloader = dict(
-    sampler=dict(type='RareClassMultiSourceSampler', rcs_source=0),
-    dataset=dict(datasets=[
-        dict(type='RareClassSamplingDataset', dataset=_base_.source_dataset, **_base_.rcs_cfg),
-        _base_.target_dataset,
-    ]))
+train_dataloader = dict(sampler=dict(type='RareClassMultiSourceSampler', rcs_source=0),
+                        dataset=dict(rare_class_sampling=_base_.rcs_cfg))

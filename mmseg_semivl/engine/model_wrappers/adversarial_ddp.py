@@ -8,9 +8,11 @@ from mmengine.model import MMDistributedDataParallel
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.registry import MODEL_WRAPPERS
 
+from .cpu_ddp import CPUDevicesMixin
+
 
 @MODEL_WRAPPERS.register_module()
-class AdversarialDistributedDataParallel(MMDistributedDataParallel):
+class AdversarialDistributedDataParallel(CPUDevicesMixin, MMDistributedDataParallel):
     """:class:`MMDistributedDataParallel` that hands ``train_step`` to the model.
 
     MMEngine's DDP wrapper runs one forward and one ``update_params`` on a single optim
@@ -22,7 +24,8 @@ class AdversarialDistributedDataParallel(MMDistributedDataParallel):
     segmentor is not in the second's graph), hence ``find_unused_parameters=True``.
 
     Use it with ``model_wrapper_cfg = dict(type='AdversarialDistributedDataParallel')``
-    (the adversarial method configs set it).
+    (the adversarial method configs set it). Without CUDA it builds for CPU modules
+    (:class:`~.cpu_ddp.CPUDevicesMixin`).
 
     Args:
         module (nn.Module): The segmentor (with ``train_step(data, optim_wrapper, ddp)``).

@@ -218,7 +218,8 @@ def test_raw_ids_in_labels_are_named_by_the_pipeline(gta_root):
 
 TRAIN_CONFIGS = ['uda_gta_to_cityscapes', 'uda_gta_to_cityscapes_rcs', 'uda_synthia_to_cityscapes',
                  'uda_synthia_to_cityscapes_rcs', 'uda_cityscapes_to_acdc',
-                 'uda_cityscapes_to_darkzurich']
+                 'uda_cityscapes_to_darkzurich', 'uda_cityscapes_to_acdc_rcs',
+                 'uda_cityscapes_to_darkzurich_rcs']
 
 
 @pytest.fixture(scope='module')
@@ -229,7 +230,12 @@ def all_roots(tmp_path_factory):
     assert load_tool('dataset_converters/prepare_gta.py').main([str(base / 'gta')]) == 0
     make_synthia(base / 'synthia', [tile([3] * 4 + [4] * 4), tile([8] * 8)])
     assert load_tool('dataset_converters/prepare_synthia.py').main([str(base / 'synthia')]) == 0
-    make_cityscapes(base / 'cs', 'train', [tile([0] * 8), tile([1] * 8), tile([2] * 8)])
+    # labelIds 7 / 8 / 11 = road / sidewalk / building; the converter writes the trainId
+    # masks and the rare-class statistics of a Cityscapes source (CS -> ACDC / Dark Zurich).
+    make_cityscapes(base / 'cs', 'train', [tile([7] * 8), tile([8] * 8), tile([11] * 8)],
+                    label_ids=True)
+    assert load_tool('dataset_converters/prepare_cityscapes.py').main(
+        [str(base / 'cs'), '--splits', 'train']) == 0
     make_acdc(base / 'acdc', {c: {'train': [tile([5] * 8)]} for c in ('fog', 'night', 'rain',
                                                                         'snow')})
     make_darkzurich_train(base / 'dz', num=2)
@@ -242,10 +248,9 @@ def all_roots(tmp_path_factory):
 def test_two_stream_loader_of_the_configs(name, all_roots):
     cfg = shrink(config(name).train_dataloader.to_dict())
     for dataset in cfg['dataset']['datasets']:
-        inner = dataset.get('dataset', dataset)  # RareClassSamplingDataset wraps the source
-        inner['data_root'] = str(all_roots[inner['type']])
+        dataset['data_root'] = str(all_roots[dataset['type']])
     if name.endswith('_rcs'):  # miniature images: eligibility and crop thresholds shrink too
-        cfg['dataset']['datasets'][0].update(min_pixels=100, min_crop_ratio=0.5)
+        cfg['dataset']['rare_class_sampling'].update(min_pixels=100, min_crop_ratio=0.5)
     dataset = DATASETS.build(cfg['dataset'])
     sampler = DATA_SAMPLERS.build(dict(cfg['sampler'], seed=0), default_args=dict(dataset=dataset))
     assert type(sampler).__name__ == ('RareClassMultiSourceSampler' if name.endswith('_rcs')
@@ -294,8 +299,10 @@ def test_configs_hold_daformers_pipelines(name, source_scale, target_scale, val_
 
 
 def test_rcs_configs_use_daformers_values():
-    for name in ('uda_gta_to_cityscapes_rcs', 'uda_synthia_to_cityscapes_rcs'):
-        source = config(name).train_dataloader.dataset.datasets[0]
-        assert source.type == 'RareClassSamplingDataset'
-        assert (source.temperature, source.min_pixels, source.min_crop_ratio,
-                source.max_crop_attempts) == (0.01, 3000, 0.5, 10)
+    for name in ('uda_gta_to_cityscapes_rcs', 'uda_synthia_to_cityscapes_rcs',
+                 'uda_cityscapes_to_acdc_rcs', 'uda_cityscapes_to_darkzurich_rcs'):
+        loader = config(name).train_dataloader
+        rcs = loader.dataset.rare_class_sampling  # UDAConcatDataset wraps the source
+        assert loader.sampler.type == 'RareClassMultiSourceSampler'
+        assert (rcs.temperature, rcs.min_pixels, rcs.min_crop_ratio,
+                rcs.max_crop_attempts) == (0.01, 3000, 0.5, 10)
