@@ -66,7 +66,9 @@ def inference_config(config: Config, checkpoint: Optional[str] = None) -> Config
     model = cfg.model
     model.pop('guidance', None)
     backbone = model.get('backbone', {})
-    backbone_cls = MODELS.get(backbone.get('type', ''))
+    # A teacher-student config has no top-level backbone (model.student.backbone):
+    # mmengine's registry raises on the empty name.
+    backbone_cls = MODELS.get(backbone['type']) if backbone.get('type') else None
     is_clip = isinstance(backbone_cls, type) and issubclass(backbone_cls, CLIPVisionTransformer)
     if is_clip and isinstance(backbone.get('conv_stem'), dict):
         backbone['conv_stem']['init_cfg'] = None  # the checkpoint holds the stem too
