@@ -71,13 +71,16 @@ def parse_args(argv=None):
     parser.add_argument('--task', choices=('semivl', 'uda'), default='semivl',
                         help='semivl: supervised-only vs SemiVL; uda: source-only vs '
                         '--method on a domain shift (mmseg_semivl/demo/uda_demo.py)')
-    parser.add_argument('--method', choices=UDA_METHODS,
+    parser.add_argument('--method', choices=(*UDA_METHODS, 'duda'),
                         default='dacs',
-                        help='--task uda: the adaptation method (self-training or adversarial; '
+                        help='--task uda: the adaptation method (self-training or adversarial); '
                         'dacs-vl: DACS + dense CLIP guidance from the tiny pretrained CLIP, '
-                        'trained beside plain DACS)')
+                        'trained beside plain DACS; duda: a small student with DACS vs with '
+                        'DUDA over --seeds (mmseg_semivl/demo/duda_demo.py)')
     parser.add_argument('--guidance-weight', type=float, default=0.1,
                         help='--task uda --method dacs-vl: lambda_0 of the dense CLIP guidance')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2],
+                        help='--method duda: the seeds of the comparison')
     parser.add_argument('--data-root', default=None,
                         help='--task uda: your folders (source/images, source/labels, '
                         'target/images, target_val/images, target_val/labels, classes.txt)')
@@ -133,6 +136,10 @@ def picture(models: Dict[str, torch.nn.Module], data_root: str,
 def main(argv=None) -> int:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.task == 'uda' and args.method == 'duda':
+        from mmseg_semivl.demo.duda_demo import run_duda_demo
+        run_duda_demo(args.out or args.work_dir, args.seeds, args.iters, args.quick)
+        return 0
     if args.task == 'uda':
         from mmseg_semivl.demo.uda_demo import run_uda_demo
         run_uda_demo(args.out or args.work_dir, args.data_root, args.method, args.iters,

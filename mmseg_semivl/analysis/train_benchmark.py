@@ -48,6 +48,11 @@ def _frozen_names(parts: Dict[str, nn.Module]) -> List[str]:
     return [name.split('.', 1)[1] for name in parts if name.startswith('frozen.')]
 
 
+def _trained_extra_names(parts: Dict[str, nn.Module]) -> List[str]:
+    """Further trained networks a segmentor declares (DUDA's ``heavy`` student)."""
+    return [n for n in parts if n not in ('student', 'teacher') and not n.startswith('frozen.')]
+
+
 def student_passes(model: nn.Module) -> Tuple[str, ...]:
     """Names of the student's passes in one step, as the segmentor declares them."""
     return tuple(getattr(model, 'student_pass_names', STUDENT_PASSES))
@@ -62,8 +67,8 @@ def step_parts(model: nn.Module) -> Tuple[str, ...]:
     """
     parts = declared_parts(model)
     teacher = ('teacher', ) if 'teacher' in parts else ()
-    return ('data_preprocessor', *_frozen_names(parts), *teacher, *student_passes(model),
-            'backward', 'optimizer_step', 'other')
+    return ('data_preprocessor', *_frozen_names(parts), *teacher, *_trained_extra_names(parts),
+            *student_passes(model), 'backward', 'optimizer_step', 'other')
 
 
 def components(model: nn.Module) -> Tuple[str, ...]:
@@ -71,7 +76,8 @@ def components(model: nn.Module) -> Tuple[str, ...]:
     parts = declared_parts(model)
     teacher = ('teacher_forward', ) if 'teacher' in parts else ()
     return ('encoder_forward', 'decoder_forward',
-            *(f'{n}_forward' for n in _frozen_names(parts)), *teacher, 'backward')
+            *(f'{n}_forward' for n in _frozen_names(parts)), *teacher,
+            *(f'{n}_forward' for n in _trained_extra_names(parts)), 'backward')
 
 
 def _component_of(name: str) -> str:
@@ -101,6 +107,9 @@ def watch_train_step(recorder: MethodCallRecorder, model: nn.Module,
     if 'teacher' in parts:
         recorder.watch('teacher', parts['teacher'], 'extract_feat')
         recorder.watch('teacher', parts['teacher'].decode_head, 'forward')
+    for name in _trained_extra_names(parts):  # forward and no-grad passes of e.g. DUDA's heavy
+        recorder.watch(name, parts[name], 'extract_feat')
+        recorder.watch(name, parts[name].decode_head, 'forward')
     student = parts['student']
     recorder.watch('encoder', student, 'extract_feat')
     recorder.watch('decoder', student.decode_head, 'forward')

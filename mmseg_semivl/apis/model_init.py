@@ -75,7 +75,8 @@ def inference_config(config: Config, checkpoint: Optional[str] = None) -> Config
     # A teacher-student config (UDA) keeps the network under `model.student`.
     net = model.get('student', model)
     backbone = net.get('backbone', {})
-    backbone_cls = MODELS.get(backbone.get('type', ''))
+    # mmengine's registry raises on an empty name (no backbone at this level).
+    backbone_cls = MODELS.get(backbone['type']) if backbone.get('type') else None
     is_clip = isinstance(backbone_cls, type) and issubclass(backbone_cls, CLIPVisionTransformer)
     if is_clip and isinstance(backbone.get('conv_stem'), dict):
         backbone['conv_stem']['init_cfg'] = None  # the checkpoint holds the stem too

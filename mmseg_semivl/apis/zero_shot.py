@@ -57,3 +57,7 @@ def build_zero_shot_model(class_definitions,
     model.dataset_meta = dict(classes=tuple(model.class_names),
                               palette=generate_palette(model.num_classes))
     return model.to(device).eval()
+
+
+__all__ = ['CLIP_PREPROCESSOR', 'ZeroShotSegmentor', 'build_zero_shot_model',
+           'zero_shot_test_pipeline']

@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass
 from typing import Callable, Dict, List, Mapping, Optional
 
 import numpy as np
-import open_clip
 import torch
 from open_clip.loss import ClipLoss
 

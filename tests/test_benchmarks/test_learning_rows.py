@@ -2,7 +2,6 @@
 import os.path as osp
 
 import pytest
-from mmengine.config import Config
 
 from mmseg_semivl.benchmarks.learning import (ROW_ORDER, TRAINED_ROWS, build_row_config,
                                               markdown, read_split, scene_task, summarise,

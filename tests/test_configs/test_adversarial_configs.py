@@ -4,7 +4,6 @@ from a checkpoint with both optimizers and their schedulers."""
 import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import copy
-import re
 from pathlib import Path
 
 import numpy as np

@@ -124,12 +124,12 @@ def test_benchmark_dataset_reads_list_and_loads_labels(tmp_path, name):
 
 
 def test_class_names_and_palettes():
-    voc = DATASETS.get('PascalVOCSplitDataset').METAINFO
+    voc_meta = DATASETS.get('PascalVOCSplitDataset').METAINFO
     mmseg_voc = PascalVOCDataset.METAINFO
-    renamed = {(a, b) for a, b in zip(voc['classes'], mmseg_voc['classes']) if a != b}
+    renamed = {(a, b) for a, b in zip(voc_meta['classes'], mmseg_voc['classes']) if a != b}
     assert renamed == {('dining table', 'diningtable'), ('potted plant', 'pottedplant'),
                        ('tv/monitor', 'tvmonitor')}
-    assert voc['palette'] == mmseg_voc['palette']
+    assert voc_meta['palette'] == mmseg_voc['palette']
 
     assert COCO_OBJECT_CLASSES[:3] == ('background', 'person', 'bicycle')
     assert COCO_OBJECT_CLASSES[-1] == 'toothbrush' and len(set(COCO_OBJECT_CLASSES)) == 81

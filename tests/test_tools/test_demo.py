@@ -4,6 +4,9 @@ import json
 import cv2
 
 from tools import demo
+import pytest
+
+pytestmark = pytest.mark.e2e
 
 
 def test_quick_demo_writes_metrics_and_picture(tmp_path):

@@ -13,6 +13,9 @@ import torch
 from mmengine.dist import get_rank
 from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
+import pytest
+
+pytestmark = pytest.mark.e2e
 
 
 @HOOKS.register_module()

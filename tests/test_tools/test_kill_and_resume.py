@@ -19,6 +19,9 @@ import subprocess
 import sys
 
 import torch
+import pytest
+
+pytestmark = pytest.mark.e2e
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FAULTS = os.path.join(REPO_ROOT, 'tests', 'test_reliability')

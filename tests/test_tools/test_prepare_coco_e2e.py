@@ -6,6 +6,9 @@ import cv2
 import numpy as np
 
 from tools.dataset_converters import prepare_coco
+import pytest
+
+pytestmark = pytest.mark.e2e
 
 # COCO 2017's 80 category ids (with the gaps of the 91-id numbering).
 COCO_IDS = [i for i in range(1, 91) if i not in (12, 26, 29, 30, 45, 66, 68, 69, 71, 83)]

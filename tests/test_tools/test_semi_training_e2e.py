@@ -12,6 +12,8 @@ from tools import train as train_tool
 
 from test_train_tool import Interrupted  # noqa: F401  (registers InterruptAfterIterHook)
 
+pytestmark = pytest.mark.e2e
+
 MAX_ITERS = 30
 STOP_AT = 16
 

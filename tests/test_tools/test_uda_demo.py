@@ -7,6 +7,9 @@ import sys
 
 import cv2
 import numpy as np
+import pytest
+
+pytestmark = pytest.mark.e2e
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO = osp.join(REPO, 'tools', 'demo.py')
@@ -91,3 +94,20 @@ def test_uda_demo_dacs_vl_trains_plain_dacs_beside_and_reports_the_guidance(tmp_
     state = torch.load(str(out / 'adapted' / 'iter_2.pth'), map_location='cpu',
                        weights_only=False)['state_dict']
     assert not any(k.startswith('guidance.') for k in state)  # frozen: never saved
+
+
+def test_duda_demo_compares_the_small_student_with_dacs(tmp_path):
+    from mmseg_semivl.demo.duda_demo import HEAVY, SMALL
+    out = tmp_path / 'duda'
+    proc = run(['--out', str(out), '--method', 'duda', '--seeds', '3'], tmp_path)
+    metrics = json.loads((out / 'metrics.json').read_text())
+    assert metrics['iterations'] == 2 and list(metrics['results']) == ['3']
+    for key in ('dacs', 'duda'):
+        assert 0 <= metrics['results']['3'][key] <= 100
+    assert metrics['small'] == SMALL and metrics['heavy'] == HEAVY
+    ckpt = __import__('torch').load(str(out / 'duda_seed3' / 'iter_2.pth'), map_location='cpu',
+                                    weights_only=False)['state_dict']
+    width = ckpt['student.backbone.layers.0.0.projection.weight'].shape[0]
+    heavy = ckpt['heavy.student.backbone.layers.0.0.projection.weight'].shape[0]
+    assert (width, heavy) == (SMALL['embed_dims'], HEAVY['embed_dims'])
+    assert 'seed  DACS   DUDA   margin' in proc.stdout

@@ -8,6 +8,9 @@ import textwrap
 import torch
 
 from test_dist_train import RANK_DUMP_HOOK
+import pytest
+
+pytestmark = pytest.mark.e2e
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 UDA_DEMO = os.path.join(REPO_ROOT, 'configs', 'demo', 'dacs_scenes_uda_demo.py')

@@ -49,6 +49,9 @@ class EMATeacherHook(Hook):
     @staticmethod
     def _segmentor(runner) -> nn.Module:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        # A segmentor whose EMA pair is a submodule (DUDA: the heavyweight student and its
+        # teacher) names it ``ema_pair``.
+        model = getattr(model, 'ema_pair', None) or model
         if getattr(model, 'teacher', None) is None or getattr(model, 'student', None) is None:
             raise RuntimeError(f'EMATeacherHook needs a segmentor with a student and a teacher '
                                f"(e.g. TeacherStudentSegmentor(teacher='ema')), got "

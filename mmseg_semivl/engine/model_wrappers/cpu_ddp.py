@@ -11,7 +11,6 @@ unchanged.
 """
 from __future__ import annotations
 
-import os
 import torch
 import torch.distributed as dist
 from mmengine.config import Config

@@ -176,7 +176,7 @@ class DACS(TeacherStudentSegmentor):
         if guidance is None:
             raise ValueError('clip_guidance / vl_feature_distance need the frozen dense CLIP '
                              "`guidance` (e.g. dict(type='DenseCLIPZeroShot', ...))")
-        steps = ('loss_semi_supervised', 'loss_source', 'mixed_source_target',
+        steps = ('self_training_step', 'loss_source', 'mixed_source_target',
                  'loss_unsupervised')
         replaced = [n for n in steps if getattr(type(self), n) is not getattr(DACS, n)]
         if replaced:
@@ -257,6 +257,18 @@ class DACS(TeacherStudentSegmentor):
                              data_samples: SampleDict) -> Dict[str, Tensor]:
         """One DACS step (source, target) -> named, weighted losses and statistics.
 
+        The losses of :meth:`self_training_step` (see there).
+        """
+        return self.self_training_step(inputs, data_samples)[0]
+
+    def self_training_step(self, inputs: Dict[str, Tensor], data_samples: SampleDict
+                           ) -> Tuple[Dict[str, Tensor], Dict[str, Tensor],
+                                      Dict[str, Dict[str, Tensor]]]:
+        """One DACS step, also returning its pseudo-labels and mixed views.
+
+        A method built on the DACS pair (DUDA's lightweight student) trains on the
+        same targets and views.
+
         Args:
             inputs (dict[str, Tensor]): 'labeled' (B, 3, H, W) source, 'weak'
                 (B, 3, H, W) target, normalised.
@@ -264,9 +276,10 @@ class DACS(TeacherStudentSegmentor):
                 'unlabeled' target samples (``valid_mask`` optional).
 
         Returns:
-            dict[str, Tensor]: 'sup.decode.loss_ce' (+ 'sup.loss_fd'), 'unsup.loss_mix'
-            (+ 'unsup.loss_mic') and the statistics 'unsup.pseudo_weight',
-            'unsup.mix_share'.
+            tuple: The losses, dict[str, Tensor]: 'sup.decode.loss_ce' (+ 'sup.loss_fd'),
+            'unsup.loss_mix' (+ 'unsup.loss_mic') and the statistics
+            'unsup.pseudo_weight', 'unsup.mix_share'; the targets of
+            :meth:`target_pseudo_labels`; the views of :meth:`mixed_source_target` (+ 'mic').
         """
         source, target = inputs['labeled'], inputs['weak']
         src_samples, tgt_samples = data_samples['labeled'], data_samples['unlabeled']
@@ -289,7 +302,7 @@ class DACS(TeacherStudentSegmentor):
         if self.with_clip_guidance:
             losses.update(add_prefix('unsup.', self.dense_guidance.statistics(
                 targets['guide_conf'], targets['guide_valid'])))
-        return losses
+        return losses, targets, views
 
     @torch.no_grad()
     def target_guidance(self, target: Tensor,

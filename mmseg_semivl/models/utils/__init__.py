@@ -1,6 +1,7 @@
 from .autocast_norm import AutocastGroupNorm
 from .box_mix import MixPartnerSelector, box_mix
 from . import self_training  # noqa: F401 (DACS parts, registered)
+from . import distillation  # noqa: F401 (DUDA parts, registered)
 from .clip_guidance import DenseCLIPGuidance, VisionLanguageFeatureDistance
 from .entropy import entropy_loss, self_information
 from .instance_bank import InstanceFeatureBank, connected_components

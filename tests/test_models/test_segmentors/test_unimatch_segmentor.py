@@ -1,7 +1,6 @@
 """UniMatchSegmentor with a stock MMSeg head, views from the configuration, thresholds."""
 import pytest
 import torch
-import torch.nn.functional as F
 from mmseg.registry import MODELS
 
 from semi_batch import make_batch
