@@ -29,7 +29,9 @@ UDA_SELF_TRAINING_CONFIGS: List[Path] = sorted(
     # DIDA (DACS family, full-size encoders): test_dida_configs.py shrinks and trains them.
     + list((CONFIG_ROOT / 'dida').glob('*.py'))
     # Vision-language guided UDA (issue 21): test_uda_vl_configs.py shrinks and trains them.
-    + list((CONFIG_ROOT / 'uda_vl').glob('*.py')))
+    + list((CONFIG_ROOT / 'uda_vl').glob('*.py'))
+    # DUDA (heavy DACS pair + light student): test_duda_configs.py shrinks and builds them.
+    + list((CONFIG_ROOT / 'duda').glob('*.py')))
 
 #: Every runnable config (the `_base_` files are only fragments) of SemiVL / UniMatch.
 LEAF_CONFIGS: List[Path] = sorted(
