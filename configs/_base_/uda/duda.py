@@ -1,14 +1,14 @@
 # DUDA (Rajvanshi et al. 2025, seed 002): a heavyweight pair trained with DAFormer
 # self-training (../uda/daformer.py: EMA alpha 0.999, FD, ClassMix, confident-fraction
-# weight; here MiT-B5, activation checkpointing) and a lightweight student (the leaf's
-# `light_student`, the only network deployed) distilled from it. The paper gives none of
+# weight) and a lightweight student distilled from it (the only network deployed). A leaf
+# composes the method with a heavy base (heavy/*.py: `heavy_student` and its
+# `data_preprocessor`) and a light base (light/*.py: `light_student`) and sets
+# model.heavy, model.student and model.data_preprocessor from them. The paper gives none of
 # the values below: each is an interpretation (docs/deviations.md, "DUDA: interpretations").
-_base_ = ['./daformer.py', './encoders/mitb5.py']
-heavy_student = dict(_base_.student, backbone=dict(_base_.student.backbone, with_cp=True))
+_base_ = ['./daformer.py']
 model = dict(
     _delete_=True,
     type='DUDA',
-    heavy=heavy_student,
     heavy_method=dict(_base_.model, type='DUDASelfTraining'),
     pre_adapt_iters=4000,  # 10 % of the 40k schedule
     # (1) gradual distillation: hard one-hot pseudo-labels -> soft predictions over 8k its
@@ -24,5 +24,4 @@ model = dict(
     teacher_weights=dict(ema=0.5, heavy=0.5),
     extra_teachers=None,
     light_source_loss=True,
-    data_preprocessor=_base_.data_preprocessor,
     semi_test_cfg=dict(predict_on='student'))

@@ -1,0 +1,5 @@
+# DUDA's heavyweight network as a vision-language model (issue 21): EVA02-CLIP-L/14 with
+# SemiVL's language-guided decoder and the Cityscapes class definitions
+# (encoders/eva02-l14-lg.py, activation checkpointing on), under its own name.
+_base_ = ['../encoders/eva02-l14-lg.py']
+heavy_student = _base_.student
