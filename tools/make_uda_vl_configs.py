@@ -1,13 +1,14 @@
 """Write the leaves of configs/uda_vl/ (issue 21): every on/off combination of the
 vision-language parts for DACS and DAFormer on GTA->CS and CS->ACDC.
 
-A leaf is the plain configs/uda/ cell's bases (method, encoder, data pair, schedule) plus
-the switches of configs/_base_/uda_vl/ and the multi-domain evaluation
-(_base_/datasets/uda_test_domains.py, for tools/test_domains.py):
+A leaf is the plain configs/uda/ cell (its first base: method, encoder, data pair,
+schedule), the multi-domain evaluation (_base_/datasets/uda_test_domains.py, for
+tools/test_domains.py) and the switches of configs/_base_/uda_vl/, merged into the cell's
+model:
 
 * ``guid``: dense CLIP guidance on the target (``clip_guidance.py`` + ``guidance_model.py``);
 * ``vlfd``: the vision-language feature distance (``vl_fd.py``; replaces DAFormer's FD);
-* ``lg``: the language-guided decoder (encoder base ``{encoder}-lg.py``);
+* ``lg``: the language-guided decoder (``lg_{encoder}.py``, merged into the student);
 * ``off``: none of them = the plain cell (its own file as the only base).
 
 EVA02-CLIP-L-14 has no ``vlfd`` leaves: the guidance CLIP (ViT-B/16, 512-d) and EVA02's
@@ -31,14 +32,6 @@ NAMES = {'clip-vitb16': 'CLIP ViT-B/16', 'eva02-l14': 'EVA02-CLIP-L/14'}
 SHIFT_NAMES = {'gta2cs': 'GTA5 -> Cityscapes', 'cs2acdc': 'Cityscapes -> ACDC'}
 
 
-def data_base(method: str, shift: str) -> str:
-    if shift == 'gta2cs':
-        return 'uda_gta_to_cityscapes_rcs.py' if method == 'daformer' else \
-            'uda_gta_to_cityscapes.py'
-    return 'uda_cityscapes_to_acdc_rcs.py' if method == 'daformer' else \
-        'uda_cityscapes_to_acdc.py'
-
-
 def variants(encoder: str):
     parts = ENCODERS[encoder]
     for on in itertools.product((False, True), repeat=len(parts)):
@@ -57,10 +50,9 @@ def leaf_text(method: str, encoder: str, shift: str, parts) -> str:
     if not parts:
         return title + (f"_base_ = ['../uda/{method}_{encoder}_{shift}.py', "
                         "'../_base_/datasets/uda_test_domains.py']\n")
-    enc = f'{encoder}-lg' if 'lg' in parts else encoder
-    bases = [f'../_base_/uda/{method}.py', f'../_base_/uda/encoders/{enc}.py',
-             f'../_base_/datasets/{data_base(method, shift)}', '../_base_/schedules/uda_40k.py',
-             '../_base_/datasets/uda_test_domains.py']
+    # The plain cell is the one base that sets `model`; the switches only define
+    # variables, merged here into its model (MMEngine forbids a key in two bases).
+    bases = [f'../uda/{method}_{encoder}_{shift}.py', '../_base_/datasets/uda_test_domains.py']
     extra = []
     if 'guid' in parts or 'vlfd' in parts:
         bases.append('../_base_/uda_vl/guidance_model.py')
@@ -71,13 +63,11 @@ def leaf_text(method: str, encoder: str, shift: str, parts) -> str:
     if 'vlfd' in parts:
         bases.append('../_base_/uda_vl/vl_fd.py')
         extra.append('**_base_.vl_fd')
-    if method == 'daformer' and shift == 'gta2cs':
-        extra.append('pseudo_weight_ignore_top=15, pseudo_weight_ignore_bottom=120')
-    if method == 'daformer' and 'vlfd' not in parts:
-        extra.append('feature_distance=dict(allow_non_imagenet=True)')
+    if 'lg' in parts:
+        bases.append(f'../_base_/uda_vl/lg_{encoder}.py')
+        extra.append('student=_base_.vl_lg_student')
     lines = ',\n    '.join(["'" + b + "'" for b in bases])
-    args = ',\n             '.join(['student=_base_.student',
-                                    'data_preprocessor=_base_.data_preprocessor', *extra])
+    args = ',\n             '.join(extra)
     return title + f'_base_ = [\n    {lines}\n]\nmodel = dict({args})\n'
 
 

@@ -1,21 +1,5 @@
-# CLIP ViT-B/16 with SemiVL's language-guided decoder (issue 21): the encoder of
-# clip-vitb16.py (OpenAI weights, full fine-tuning) with the value-path skips of blocks 0
-# and 4 and the dense 512-d MaskCLIP embedding (SemiVL's layout, no neck) into
-# LanguageGuidedHead, whose class embeddings are the Cityscapes class definitions
-# (class_definitions/cityscapes.yaml, 19 classes / 54 concepts; one embedding per class =
-# the mean of its concepts, as SemiVL's Cityscapes decoder). Weights are shared across
-# classes, so `tools/infer.py --classes` segments any class list with a trained model.
-_base_ = ['./clip-vitb16.py']
-student = dict(
-    backbone=dict(skip_blocks=(0, 4)),
-    neck=None,
-    decode_head=dict(
-        _delete_=True,
-        type='LanguageGuidedHead',
-        in_channels=(768, 768, 512),
-        in_index=(0, 1, 2),
-        text_channels=512,
-        text_embeddings=dict(model_name='ViT-B-16', pretrained='openai',
-                             class_definitions='cityscapes', aggregation='mean'),
-        align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)))
+# CLIP ViT-B/16 with SemiVL's language-guided decoder and the Cityscapes class definitions
+# (issue 21): the encoder of clip-vitb16.py with the student changes of the switch
+# _base_/uda_vl/lg_clip-vitb16.py (what they are and why: there).
+_base_ = ['./clip-vitb16.py', '../../uda_vl/lg_clip-vitb16.py']
+student = _base_.vl_lg_student

@@ -1,19 +1,8 @@
 # DUDA's lightweight student MiT-B1 (SegFormer's ImageNet weights) + DAFormer head, under
-# its own name (`light_student`) so that a leaf can compose it with a heavy encoder base.
+# its own name (`light_student`): MiT-B0 (./mitb0.py) at twice the width.
+_base_ = ['./mitb0.py']
 mit_b1_checkpoint = ('https://download.openmmlab.com/mmsegmentation/v0.5/pretrain/segformer/'
                      'mit_b1_20220624-02e5a6a1.pth')
 light_student = dict(
-    type='HeadSyncedEncoderDecoder',
-    backbone=dict(type='MixVisionTransformer', in_channels=3, embed_dims=64, num_stages=4,
-                  num_layers=[2, 2, 2, 2], num_heads=[1, 2, 5, 8], patch_sizes=[7, 3, 3, 3],
-                  sr_ratios=[8, 4, 2, 1], out_indices=(0, 1, 2, 3), mlp_ratio=4,
-                  qkv_bias=True, drop_rate=0.0, attn_drop_rate=0.0, drop_path_rate=0.1,
-                  init_cfg=dict(type='Pretrained', checkpoint=mit_b1_checkpoint)),
-    decode_head=dict(type='DAFormerHead', in_channels=[64, 128, 320, 512],
-                     in_index=[0, 1, 2, 3], channels=256, embed_dims=256,
-                     dilations=(1, 6, 12, 18), separable=True, dropout_ratio=0.1,
-                     num_classes=19, norm_cfg=dict(type='BN', requires_grad=True),
-                     align_corners=False,
-                     loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False,
-                                      loss_weight=1.0)),
-    test_cfg=dict(mode='whole'))
+    backbone=dict(embed_dims=64, init_cfg=dict(checkpoint=mit_b1_checkpoint)),
+    decode_head=dict(in_channels=[64, 128, 320, 512]))
