@@ -22,9 +22,10 @@ from mmengine.config import Config
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 UDA_DEMO_CONFIG = osp.join(REPO, 'configs', 'demo', 'dacs_scenes_uda_demo.py')
-UDA_METHODS = ('dacs', 'daformer', 'mic', 'dida', 'advent', 'adaptsegnet', 'dacs-vl')
+UDA_METHODS = ('dacs', 'daformer', 'mic', 'dida', 'advent', 'adaptsegnet', 'dacs-vl',
+               'dacs-planted')
 #: Vision-language methods (issue 21) and the plain method they are compared with.
-VL_BASELINE = {'dacs-vl': 'dacs'}
+VL_BASELINE = {'dacs-vl': 'dacs', 'dacs-planted': 'dacs'}
 #: Settings of the dense CLIP guidance of ``--method dacs-vl``: the tiny CLIP pretrained on
 #: the scene world ('tiny-scenes-long', dense MaskCLIP 49.7 mIoU on its own scenes) at its
 #: own logit scale, the scenes class definitions (concepts-max); SemiVL's lambda_0 0.1 with
@@ -46,7 +47,7 @@ ADVERSARIAL_SCHEDULE = osp.join(REPO, 'configs', '_base_', 'schedules',
 
 
 def method_config(base: Config, method: str, num_classes: int,
-                  guidance_weight: float = 0.1) -> Config:
+                  guidance_weight: float = 0.1, planted: str = None) -> Config:
     """The demo config for ``method`` ('source_only', 'dacs', 'daformer', 'mic', ...)."""
     cfg = copy.deepcopy(base)
     if method == 'source_only':
@@ -66,6 +67,14 @@ def method_config(base: Config, method: str, num_classes: int,
         cfg.model.guidance = tiny_guidance_model(cfg.crop_size[0])
         cfg.model.clip_guidance = dict(weight=guidance_weight,
                                        temperature=TINY_GUIDANCE_TEMPERATURE)
+    elif method == 'dacs-planted':
+        # DACS + dense guidance whose frozen reference is a planted segmentor: the demo's
+        # student trained source-only on labeled target-style scenes (``planted``: its
+        # checkpoint). Logits at T = 1, the student's own normalisation.
+        cfg.model.guidance = dict(type='SegmentorScores', segmentor=copy.deepcopy(
+            cfg.model.student), checkpoint=planted)
+        cfg.model.clip_guidance = dict(weight=guidance_weight, temperature=1.0, mean=None,
+                                       std=None)
     elif method == 'mic':
         cfg.model.mic = dict(block_size=8, mask_ratio=0.7, loss_weight=1.0)
     elif method == 'dida':
@@ -222,9 +231,18 @@ def run_uda_demo(work_dir: str, data_root: str = None, method: str = 'dacs',
     runs = [('source_only', 'source_only'), ('adapted', method)]
     if method in VL_BASELINE:
         runs.insert(1, ('plain', VL_BASELINE[method]))
+    roots = {key: data_root for key, _ in runs}
+    planted = None
+    if method == 'dacs-planted':
+        # The planted reference first: source-only on labeled target-style scenes.
+        from mmseg_semivl.demo.uda_scenes import write_target_oracle_task
+        runs.insert(0, ('planted_reference', 'source_only'))
+        roots['planted_reference'] = write_target_oracle_task(
+            osp.join(work_dir, 'planted_data'), data_root)
+        planted = osp.join(work_dir, 'planted_reference', f'iter_{iters}.pth')
     for key, name in runs:
-        cfg = method_config(base, name, len(classes), guidance_weight)
-        set_data_root(cfg, data_root, len(classes))
+        cfg = method_config(base, name, len(classes), guidance_weight, planted)
+        set_data_root(cfg, roots[key], len(classes))
         cfg.train_cfg.update(max_iters=iters, val_interval=iters)
         fit_schedule(cfg.param_scheduler, iters)
         cfg.default_hooks.checkpoint.update(interval=iters)
@@ -237,7 +255,7 @@ def run_uda_demo(work_dir: str, data_root: str = None, method: str = 'dacs',
     if getattr(models['adapted'], 'dense_guidance', None) is not None:
         results['guidance_zero_shot'] = guidance_zero_shot(models['adapted'], data_root,
                                                            len(classes))
-        print(f"[uda demo] guidance CLIP zero-shot on target-val: "
+        print(f"[uda demo] guidance reference alone on target-val: "
               f"{results['guidance_zero_shot']}", flush=True)
     names = sorted(os.listdir(osp.join(data_root, 'target_val', 'images')))[:4]
     rng = np.random.default_rng(0)
@@ -247,7 +265,8 @@ def run_uda_demo(work_dir: str, data_root: str = None, method: str = 'dacs',
     panel_path = osp.join(work_dir, 'panel.png')
     cv2.imwrite(panel_path, panel[..., ::-1])
     summary = dict(source_only=results['source_only'], adapted=results['adapted'],
-                   **{k: results[k] for k in ('plain', 'guidance_zero_shot') if k in results},
+                   **{k: results[k] for k in ('plain', 'guidance_zero_shot', 'planted_reference')
+                      if k in results},
                    guidance_weight=guidance_weight if method in VL_BASELINE else None,
                    method=method, data=description, iterations=iters, seed=seed,
                    seconds=round(time.time() - start, 1), panel=panel_path)

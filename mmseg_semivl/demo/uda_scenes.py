@@ -79,4 +79,36 @@ def write_uda_scene_task(root: str, num_source: int = 200, num_target: int = 200
     return dict(root=str(out), classes='classes.txt')
 
 
-__all__ = ['write_uda_scene_task', 'flat_style', 'target_style']
+def write_target_oracle_task(root: str, data_root: str, num: int = 200, size: int = 64,
+                             seed: int = 0) -> str:
+    """A labeled *target-style* training set for a planted guidance reference.
+
+    ``root/source`` holds ``num`` textured, colour-shifted scenes with labels from their
+    own stream ('oracle': different draws from the target, target-val and source scenes);
+    ``target``, ``target_val`` and ``classes.txt`` link to ``data_root``'s. A model trained
+    on it (source-only on this folder) knows the target domain, which the UDA methods may
+    not use; it stands in for a reference model "with knowledge" (docs/uda.md).
+
+    Returns:
+        str: ``root``.
+    """
+    out = Path(root)
+    lut = material_to_class_lut(SCENE_TASK)
+    (out / 'source' / 'images').mkdir(parents=True, exist_ok=True)
+    (out / 'source' / 'labels').mkdir(parents=True, exist_ok=True)
+    for i in range(num):
+        img_path = out / 'source' / 'images' / f'{i:05d}.png'
+        lab_path = out / 'source' / 'labels' / f'{i:05d}.png'
+        if img_path.is_file() and lab_path.is_file():
+            continue
+        scene = render_scene(scene_seed(seed, i, 'oracle'), size=size)
+        cv2.imwrite(str(img_path), target_style(scene.image)[..., ::-1])
+        cv2.imwrite(str(lab_path), lut[scene.materials])
+    for name in ('target', 'target_val', 'classes.txt'):
+        link = out / name
+        if not link.exists():
+            link.symlink_to(Path(data_root).resolve() / name)
+    return str(out)
+
+
+__all__ = ['write_uda_scene_task', 'write_target_oracle_task', 'flat_style', 'target_style']

@@ -111,3 +111,19 @@ def test_duda_demo_compares_the_small_student_with_dacs(tmp_path):
     heavy = ckpt['heavy.student.backbone.layers.0.0.projection.weight'].shape[0]
     assert (width, heavy) == (SMALL['embed_dims'], HEAVY['embed_dims'])
     assert 'seed  DACS   DUDA   margin' in proc.stdout
+
+
+def test_uda_demo_planted_reference(tmp_path):
+    """--method dacs-planted: a reference trained on labeled target-style scenes (its own
+    stream) guides DACS; the reference's own mIoU is its guidance mIoU (same predictions)."""
+    out = tmp_path / 'out'
+    run(['--out', str(out), '--method', 'dacs-planted'], tmp_path)
+    metrics = json.loads((out / 'metrics.json').read_text())
+    assert metrics['method'] == 'dacs-planted'
+    for key in ('source_only', 'plain', 'adapted', 'planted_reference'):
+        assert 0 <= metrics[key]['mIoU'] <= 100
+    assert metrics['guidance_zero_shot']['mIoU'] == pytest.approx(
+        metrics['planted_reference']['mIoU'], abs=0.01)
+    planted = out / 'planted_data'
+    assert len(list((planted / 'source' / 'labels').glob('*.png'))) == 200
+    assert (planted / 'target_val').resolve() == (out / 'data' / 'target_val').resolve()

@@ -267,7 +267,7 @@ def caption_scene(scene: Scene, rng: np.random.Generator, max_described: int = 3
 
 
 #: Independent streams of one seed: training scenes, validation scenes, captions.
-STREAMS = {'train': 0, 'val': 1, 'pretrain': 2, 'pretrain_eval': 3}
+STREAMS = {'train': 0, 'val': 1, 'pretrain': 2, 'pretrain_eval': 3, 'oracle': 4}
 
 
 def scene_seed(seed: int, index: int, stream: str = 'train') -> np.random.Generator:

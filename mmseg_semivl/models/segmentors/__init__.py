@@ -4,6 +4,7 @@ from .dida import DIDA  # noqa: F401 (DACS/DAFormer + DIDA's instance level)
 from .duda import DUDA  # noqa: F401 (distilled UDA: heavy pair + light student)
 from .encoder_decoder import HeadSyncedEncoderDecoder
 from .semi_segmentor import SemiSupervisedSegmentor
+from .segmentor_scores import SegmentorScores  # noqa: F401 (a planted guidance reference)
 from .semivl import SemiVLSegmentor
 from .teacher_student import TeacherStudentSegmentor
 from .unimatch import UniMatchSegmentor
