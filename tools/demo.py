@@ -77,6 +77,12 @@ def parse_args(argv=None):
                         'dacs-vl: DACS + dense CLIP guidance from the tiny pretrained CLIP, '
                         'trained beside plain DACS; duda: a small student with DACS vs with '
                         'DUDA over --seeds (mmseg_semivl/demo/duda_demo.py)')
+    parser.add_argument('--planted-iters', type=int, default=None,
+                        help='--method dacs-planted: iterations of the planted reference '
+                        '(default: --iters)')
+    parser.add_argument('--planted-checkpoint', default=None,
+                        help='--method dacs-planted: reuse this planted reference checkpoint '
+                        'instead of training one')
     parser.add_argument('--guidance-weight', type=float, default=0.1,
                         help='--task uda --method dacs-vl: lambda_0 of the dense CLIP guidance')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2],
@@ -143,7 +149,9 @@ def main(argv=None) -> int:
     if args.task == 'uda':
         from mmseg_semivl.demo.uda_demo import run_uda_demo
         run_uda_demo(args.out or args.work_dir, args.data_root, args.method, args.iters,
-                     args.seed, args.quick, guidance_weight=args.guidance_weight)
+                     args.seed, args.quick, guidance_weight=args.guidance_weight,
+                     planted_checkpoint=args.planted_checkpoint,
+                     planted_iters=args.planted_iters)
         return 0
     work_dir = osp.abspath(args.out or args.work_dir)
     os.makedirs(work_dir, exist_ok=True)

@@ -207,7 +207,8 @@ def picture(models: Dict[str, torch.nn.Module], root: str, names: List[str],
 
 def run_uda_demo(work_dir: str, data_root: str = None, method: str = 'dacs',
                  iters: int = None, seed: int = 0, quick: bool = False,
-                 guidance_weight: float = 0.1) -> Dict:
+                 guidance_weight: float = 0.1, planted_checkpoint: str = None,
+                 planted_iters: int = None) -> Dict:
     """Train source-only and ``method`` for the same iterations; write metrics and a panel.
 
     A vision-language method (``dacs-vl``) also trains its plain method (key 'plain',
@@ -233,21 +234,25 @@ def run_uda_demo(work_dir: str, data_root: str = None, method: str = 'dacs',
         runs.insert(1, ('plain', VL_BASELINE[method]))
     roots = {key: data_root for key, _ in runs}
     planted = None
-    if method == 'dacs-planted':
-        # The planted reference first: source-only on labeled target-style scenes.
+    steps = {key: iters for key, _ in runs}
+    if method == 'dacs-planted' and planted_checkpoint is None:
+        # The planted reference first: source-only on labeled target-style scenes, seed 0
+        # whatever the run's seed (one fixed reference for every seed of a benchmark).
         from mmseg_semivl.demo.uda_scenes import write_target_oracle_task
         runs.insert(0, ('planted_reference', 'source_only'))
         roots['planted_reference'] = write_target_oracle_task(
             osp.join(work_dir, 'planted_data'), data_root)
-        planted = osp.join(work_dir, 'planted_reference', f'iter_{iters}.pth')
+        steps['planted_reference'] = planted_iters or iters
+        planted_checkpoint = osp.join(work_dir, 'planted_reference',
+                                      f"iter_{steps['planted_reference']}.pth")
     for key, name in runs:
-        cfg = method_config(base, name, len(classes), guidance_weight, planted)
+        cfg = method_config(base, name, len(classes), guidance_weight, planted_checkpoint)
         set_data_root(cfg, roots[key], len(classes))
-        cfg.train_cfg.update(max_iters=iters, val_interval=iters)
-        fit_schedule(cfg.param_scheduler, iters)
-        cfg.default_hooks.checkpoint.update(interval=iters)
+        cfg.train_cfg.update(max_iters=steps[key], val_interval=steps[key])
+        fit_schedule(cfg.param_scheduler, steps[key])
+        cfg.default_hooks.checkpoint.update(interval=steps[key])
         cfg.work_dir = osp.join(work_dir, key)
-        cfg.randomness = dict(seed=seed)
+        cfg.randomness = dict(seed=0 if key == 'planted_reference' else seed)
         out = train_and_evaluate(cfg)
         results[key] = out['metrics']
         models[key] = out['model']
