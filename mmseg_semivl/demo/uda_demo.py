@@ -233,7 +233,6 @@ def run_uda_demo(work_dir: str, data_root: str = None, method: str = 'dacs',
     if method in VL_BASELINE:
         runs.insert(1, ('plain', VL_BASELINE[method]))
     roots = {key: data_root for key, _ in runs}
-    planted = None
     steps = {key: iters for key, _ in runs}
     if method == 'dacs-planted' and planted_checkpoint is None:
         # The planted reference first: source-only on labeled target-style scenes, seed 0
