@@ -12,7 +12,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmseg.registry import MODELS
 
-from test_uda_configs import shrink_student, write_folder
+from test_uda_configs import miniature_cfg_of, shrink_student, write_folder
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DIDA_DIR = osp.join(REPO, 'configs', 'dida')
@@ -80,44 +80,7 @@ def test_ablation_leaf_changes_one_value_and_builds(name):
 
 
 def miniature(path, encoder, folder, work_dir):
-    cfg = Config.fromfile(path)
-    shrink_student(cfg, encoder, None)
-    custom = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'datasets',
-                                      'uda_custom_folder.py'))
-
-    def shrink(node):
-        if isinstance(node, dict):
-            if node.get('type') == 'Resize':
-                node['scale'] = (96, 64)
-            if node.get('type') == 'RandomCrop':
-                node['crop_size'] = (64, 64)
-            if node.get('type') == 'PadToSize':
-                node['size'] = (64, 64)
-            if 'data_root' in node:
-                node['data_root'] = str(folder)
-            for value in node.values():
-                shrink(value)
-        elif isinstance(node, list):
-            for value in node:
-                shrink(value)
-
-    for key in ('train_dataloader', 'val_dataloader'):
-        loader = copy.deepcopy(custom[key])
-        shrink(loader)
-        loader.update(num_workers=0, persistent_workers=False)
-        cfg[key] = loader
-    cfg.train_dataloader.batch_size = 4
-    cfg.train_dataloader.sampler.batch_size = 4
-    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
-    cfg.test_dataloader = cfg.test_cfg = cfg.test_evaluator = None
-    cfg.model.data_preprocessor.size = (64, 64)
-    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=1, val_interval=100)
-    cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False, begin=0, end=1)]
-    cfg.default_hooks.checkpoint.update(interval=1)
-    cfg.default_hooks.logger.interval = 1
-    cfg.work_dir = str(work_dir)
-    cfg.randomness = dict(seed=0)
-    return cfg
+    return miniature_cfg_of(path, encoder, folder, work_dir, None, validate=False)
 
 
 @pytest.mark.parametrize('leaf,encoder', [('dida_mitb5_gta2cs', 'mitb5'),

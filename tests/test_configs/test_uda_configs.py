@@ -146,7 +146,14 @@ def shrink_student(cfg, encoder, checkpoint):
 
 
 def miniature_cfg(method, encoder, folder, work_dir, checkpoint):
-    cfg = Config.fromfile(leaf(method, encoder, 'gta2cs'))
+    return miniature_cfg_of(leaf(method, encoder, 'gta2cs'), encoder, folder, work_dir,
+                            checkpoint)
+
+
+def miniature_cfg_of(path, encoder, folder, work_dir, checkpoint, validate=True):
+    """The config at ``path`` on the UDA folder miniature: tiny encoder, 64 px crops,
+    batch 2 + 2, one iteration (then validation on the folder, unless ``validate=False``)."""
+    cfg = Config.fromfile(path)
     shrink_student(cfg, encoder, checkpoint)
     custom = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'datasets',
                                       'uda_custom_folder.py'))
@@ -176,8 +183,11 @@ def miniature_cfg(method, encoder, folder, work_dir, checkpoint):
     cfg.train_dataloader.sampler.batch_size = 4
     cfg.test_dataloader = cfg.val_dataloader
     cfg.val_evaluator = cfg.test_evaluator = custom.val_evaluator
+    if not validate:
+        cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+        cfg.test_dataloader = cfg.test_cfg = cfg.test_evaluator = None
     cfg.model.data_preprocessor.size = (64, 64)
-    cfg.train_cfg.update(max_iters=1, val_interval=1)
+    cfg.train_cfg.update(max_iters=1, val_interval=1 if validate else 100)
     cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False, begin=0, end=1)]
     cfg.default_hooks.checkpoint.update(interval=1)
     cfg.default_hooks.logger.interval = 1
