@@ -281,16 +281,7 @@ class DACS(TeacherStudentSegmentor):
             'unsup.pseudo_weight', 'unsup.mix_share'; the targets of
             :meth:`target_pseudo_labels`; the views of :meth:`mixed_source_target` (+ 'mic').
         """
-        source, target = inputs['labeled'], inputs['weak']
-        src_samples, tgt_samples = data_samples['labeled'], data_samples['unlabeled']
-        if source.shape != target.shape:
-            raise ValueError(f'DACS mixes source i into target i: source batch '
-                             f'{tuple(source.shape)} and target batch {tuple(target.shape)} '
-                             'must have the same shape (source_ratio=(1, 1), one crop size)')
-        gt = stack_pixel_field(src_samples, 'gt_sem_seg').long()
-        if self.feature_distance is not None and not self._fd_checked:
-            self.check_fd_reference()  # once per process, after any checkpoint loading
-            self._fd_checked = True
+        source, target, src_samples, tgt_samples, gt = self.step_inputs(inputs, data_samples)
         losses = self.loss_source(source, src_samples, gt)
         targets = self.target_pseudo_labels(target, tgt_samples)
         if self.with_clip_guidance:
@@ -317,6 +308,22 @@ class DACS(TeacherStudentSegmentor):
         conf, label = self.dense_guidance.targets(self.guidance, target, valid,
                                                   self.align_corners, *self._norm_stats(target))
         return dict(guide_label=label, guide_conf=conf, guide_valid=valid)
+
+    def step_inputs(self, inputs: Dict[str, Tensor], data_samples: SampleDict) -> tuple:
+        """Source and target of a step, checked: (source, target, source samples, target
+        samples, (B, H, W) source labels); the FD reference is checked once per process."""
+        source, target = inputs['labeled'], inputs['weak']
+        src_samples, tgt_samples = data_samples['labeled'], data_samples['unlabeled']
+        if source.shape != target.shape:
+            raise ValueError(f'{type(self).__name__} mixes source i into target i: source '
+                             f'batch {tuple(source.shape)} and target batch '
+                             f'{tuple(target.shape)} must have the same shape '
+                             '(source_ratio=(1, 1), one crop size)')
+        gt = stack_pixel_field(src_samples, 'gt_sem_seg').long()
+        if self.feature_distance is not None and not self._fd_checked:
+            self.check_fd_reference()  # once per process, after any checkpoint loading
+            self._fd_checked = True
+        return source, target, src_samples, tgt_samples, gt
 
     def loss_source(self, source: Tensor, samples: List[SegDataSample],
                     gt: Tensor) -> Dict[str, Tensor]:

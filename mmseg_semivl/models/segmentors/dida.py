@@ -37,7 +37,7 @@ from ..utils import add_prefix, reweight_losses
 from ..utils.instance_bank import InstanceFeatureBank, no_autocast
 from ..utils.self_training import confident_fraction_weight, pixel_weighted_cross_entropy
 from .dacs import DACS
-from .teacher_student import SampleDict, stack_pixel_field
+from .teacher_student import SampleDict
 
 #: ``semantic_fusion`` values (instance -> semantic direction).
 SEMANTIC_FUSIONS = ('smooth', 'product')
@@ -214,16 +214,7 @@ class DIDA(DACS):
             dict[str, Tensor]: DACS's terms, 'unsup.loss_ins', and the statistic
             'unsup.bank_filled' (share of filled slots).
         """
-        source, target = inputs['labeled'], inputs['weak']
-        src_samples, tgt_samples = data_samples['labeled'], data_samples['unlabeled']
-        if source.shape != target.shape:
-            raise ValueError(f'DIDA mixes source i into target i: source batch '
-                             f'{tuple(source.shape)} and target batch {tuple(target.shape)} '
-                             'must have the same shape')
-        gt = stack_pixel_field(src_samples, 'gt_sem_seg').long()
-        if self.feature_distance is not None and not self._fd_checked:
-            self.check_fd_reference()
-            self._fd_checked = True
+        source, target, src_samples, tgt_samples, gt = self.step_inputs(inputs, data_samples)
         losses, src_emb = self.loss_source_with_bank(source, src_samples, gt)
         targets = self.target_pseudo_labels(target, tgt_samples)
         views = self.mixed_source_target(source, gt, target, targets)
