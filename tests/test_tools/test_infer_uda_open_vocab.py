@@ -12,6 +12,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
+from mmseg_semivl.demo.uda_demo import set_data_root
 from mmseg_semivl.models.backbones import TINY_CLIP_CFG
 from tools import infer as infer_tool
 
@@ -41,19 +42,7 @@ def lg_uda_config(root, work_dir, checkpoint):
                               aggregation='max', **clip)
     cfg.model.clip_guidance = dict(weight=0.1, temperature=20.0)
 
-    def point(node):
-        if isinstance(node, dict):
-            if node.get('type') == 'UDAFolderDataset':
-                node['data_root'] = root
-            for value in node.values():
-                point(value)
-        elif isinstance(node, list):
-            for value in node:
-                point(value)
-
-    point(cfg.train_dataloader)
-    point(cfg.val_dataloader)
-    cfg.test_dataloader = cfg.val_dataloader
+    set_data_root(cfg, root, cfg.num_classes)  # the demo's 5 scene classes
     cfg.train_cfg.update(max_iters=2, val_interval=100)
     cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False, begin=0, end=2)]
     cfg.default_hooks.checkpoint.update(interval=2)
