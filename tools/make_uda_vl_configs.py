@@ -11,8 +11,12 @@ model:
 * ``lg``: the language-guided decoder (``lg_{encoder}.py``, merged into the student);
 * ``off``: none of them = the plain cell (its own file as the only base).
 
-EVA02-CLIP-L-14 has no ``vlfd`` leaves: the guidance CLIP (ViT-B/16, 512-d) and EVA02's
-embedding space (768-d) differ. Run ``python tools/make_uda_vl_configs.py`` after changing
+The guidance CLIP is the student's own CLIP family: OpenAI CLIP ViT-B/16
+(``guidance_model.py``, SemiVL's) for CLIP ViT-B/16 students, EVA02-CLIP-L/14
+(``guidance_model_eva02-l14.py``) for EVA02 students, so that VL-FD compares embeddings of
+one space. EVA02's ``vlfd`` needs ``lg``: only the language-guided student's backbone
+returns a dense CLIP embedding (the plain cell's Feature2Pyramid takes the four block
+outputs). Run ``python tools/make_uda_vl_configs.py`` after changing
 this file; tests/test_configs/test_uda_vl_configs.py checks that the leaves are its output.
 """
 from __future__ import annotations
@@ -27,15 +31,22 @@ OUT = osp.join(REPO, 'configs', 'uda_vl')
 METHODS = ('dacs', 'daformer')
 SHIFTS = ('gta2cs', 'cs2acdc')
 #: encoder -> the parts its leaves switch
-ENCODERS = {'clip-vitb16': ('guid', 'vlfd', 'lg'), 'eva02-l14': ('guid', 'lg')}
+ENCODERS = {'clip-vitb16': ('guid', 'vlfd', 'lg'), 'eva02-l14': ('guid', 'vlfd', 'lg')}
+#: encoder -> {part: the part it needs}
+REQUIRES = {'eva02-l14': {'vlfd': 'lg'}}
+#: encoder -> the base of its frozen guidance CLIP (configs/_base_/uda_vl/)
+GUIDANCE_BASES = {'clip-vitb16': 'guidance_model.py',
+                  'eva02-l14': 'guidance_model_eva02-l14.py'}
 NAMES = {'clip-vitb16': 'CLIP ViT-B/16', 'eva02-l14': 'EVA02-CLIP-L/14'}
 SHIFT_NAMES = {'gta2cs': 'GTA5 -> Cityscapes', 'cs2acdc': 'Cityscapes -> ACDC'}
 
 
 def variants(encoder: str):
-    parts = ENCODERS[encoder]
+    parts, needs = ENCODERS[encoder], REQUIRES.get(encoder, {})
     for on in itertools.product((False, True), repeat=len(parts)):
-        yield tuple(p for p, o in zip(parts, on) if o)
+        chosen = tuple(p for p, o in zip(parts, on) if o)
+        if all(needs[p] in chosen for p in chosen if p in needs):
+            yield chosen
 
 
 def leaf_name(method: str, encoder: str, shift: str, parts) -> str:
@@ -55,7 +66,7 @@ def leaf_text(method: str, encoder: str, shift: str, parts) -> str:
     bases = [f'../uda/{method}_{encoder}_{shift}.py', '../_base_/datasets/uda_test_domains.py']
     extra = []
     if 'guid' in parts or 'vlfd' in parts:
-        bases.append('../_base_/uda_vl/guidance_model.py')
+        bases.append(f'../_base_/uda_vl/{GUIDANCE_BASES[encoder]}')
         extra.append('guidance=_base_.vl_guidance_model')
     if 'guid' in parts:
         bases.append('../_base_/uda_vl/clip_guidance.py')

@@ -3,7 +3,7 @@
 _base_ = [
     '../uda/dacs_eva02-l14_cs2acdc.py',
     '../_base_/datasets/uda_test_domains.py',
-    '../_base_/uda_vl/guidance_model.py',
+    '../_base_/uda_vl/guidance_model_eva02-l14.py',
     '../_base_/uda_vl/clip_guidance.py'
 ]
 model = dict(guidance=_base_.vl_guidance_model,

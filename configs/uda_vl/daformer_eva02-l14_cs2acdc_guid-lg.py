@@ -3,7 +3,7 @@
 _base_ = [
     '../uda/daformer_eva02-l14_cs2acdc.py',
     '../_base_/datasets/uda_test_domains.py',
-    '../_base_/uda_vl/guidance_model.py',
+    '../_base_/uda_vl/guidance_model_eva02-l14.py',
     '../_base_/uda_vl/clip_guidance.py',
     '../_base_/uda_vl/lg_eva02-l14.py'
 ]

@@ -1,7 +1,8 @@
 # DUDA with a vision-language heavy pair (issue 21; DUDA names VL guidance as future work):
 # the heavy student and its EMA teacher are EVA02-CLIP-L/14 with SemiVL's language-guided
 # decoder (Cityscapes class definitions), self-trained by DAFormer + dense CLIP guidance on
-# the target (lambda_0 0.1, zeta 0.9) with the ImageNet FD toward the initial EVA02 weights;
+# the target (lambda_0 0.1, zeta 0.9; the guidance CLIP is EVA02-CLIP-L/14 itself, as for
+# every EVA02 student in configs/uda_vl/) with the ImageNet FD toward the initial EVA02 weights;
 # the deployed light MiT-B0 / DAFormer head learns from that pair through DUDA's gradual
 # distillation, inconsistency loss and two-teacher ensemble. GTA5 -> Cityscapes, 40k
 # iterations, batch 2 + 2, bf16. The plain counterpart: configs/duda/duda_mitb5-mitb0_gta2cs.py.
@@ -11,7 +12,7 @@ _base_ = [
     '../_base_/uda/duda.py', '../_base_/uda/heavy/eva02-l14-lg.py',
     '../_base_/uda/light/mitb0.py', '../_base_/datasets/uda_gta_to_cityscapes_rcs.py',
     '../_base_/schedules/uda_40k_bf16.py', '../_base_/datasets/uda_test_domains.py',
-    '../_base_/uda_vl/guidance_model.py', '../_base_/uda_vl/clip_guidance.py'
+    '../_base_/uda_vl/guidance_model_eva02-l14.py', '../_base_/uda_vl/clip_guidance.py'
 ]
 model = dict(student=_base_.light_student, heavy=_base_.heavy_student,
              data_preprocessor=_base_.data_preprocessor,

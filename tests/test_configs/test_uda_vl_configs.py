@@ -45,8 +45,10 @@ def test_the_leaves_are_the_generators_output():
     for name, text in GEN.all_leaves().items():
         with open(osp.join(VL, name)) as f:
             assert f.read() == text, name
-    # every on/off combination: 2^3 for CLIP ViT-B/16, 2^2 for EVA02 (no VL-FD)
-    assert len(LEAVES) == 2 * 2 * (8 + 4)
+    # every on/off combination: 2^3 for CLIP ViT-B/16; for EVA02 the 6 where VL-FD comes
+    # with the language-guided student (the only EVA02 student with a dense CLIP embedding)
+    assert len(LEAVES) == 2 * 2 * (8 + 6)
+    assert not [n for n in LEAVES if 'eva02' in n and 'vlfd' in n and 'lg' not in n]
 
 
 @pytest.mark.parametrize('name', LEAVES)
@@ -72,6 +74,14 @@ def test_every_switch_sets_its_part(name):
         assert model.guidance.type == 'DenseCLIPZeroShot'
         assert (model.guidance.class_definitions, model.guidance.aggregation) == ('cityscapes',
                                                                                   'max')
+        # The guidance CLIP is the student's own CLIP family (one embedding space).
+        if encoder == 'eva02-l14':
+            assert model.guidance.model_name == 'EVA02-L-14'
+            assert model.guidance.backbone.type == 'OpenCLIPEVA'
+            assert model.guidance.backbone.dense_embedding
+            assert model.guidance.pretrained == model.student.backbone.pretrained
+        else:
+            assert model.guidance.model_name == 'ViT-B-16' and 'backbone' not in model.guidance
     else:
         assert 'guidance' not in model
     if 'vlfd' in parts:
@@ -115,14 +125,23 @@ def shrink_vl(cfg, encoder, parts, checkpoint):
             head.update(in_channels=(32, 32, 32), text_channels=32)
             head.text_embeddings.update(model_name='semivl-tiny32', pretrained=None,
                                         model_cfg=clip32)
-    if 'guidance' in cfg.model:
-        cfg.model.guidance.update(model_name='semivl-tiny', model_cfg=copy.deepcopy(TINY_CLIP_CFG),
-                                  pretrained=checkpoint, img_size=64)
+    guidance = cfg.model.get('guidance')
+    if guidance is not None and guidance.get('backbone'):
+        # EVA02-CLIP guidance: a tiny random EVA trunk in the tiny students' 32-d space.
+        clip32 = copy.deepcopy(TINY_CLIP_CFG)
+        clip32['embed_dim'] = 32
+        guidance.backbone.update(out_indices=(1, ),
+                                 timm_kwargs=dict(embed_dim=32, depth=2, num_heads=2))
+        guidance.update(model_name='semivl-tiny32', model_cfg=clip32, pretrained=None)
+    elif guidance is not None:
+        guidance.update(model_name='semivl-tiny', model_cfg=copy.deepcopy(TINY_CLIP_CFG),
+                        pretrained=checkpoint, img_size=64)
 
 
 @pytest.mark.parametrize('name', ['dacs_clip-vitb16_gta2cs_guid-vlfd-lg.py',
                                   'daformer_clip-vitb16_cs2acdc_vlfd.py',
-                                  'daformer_eva02-l14_gta2cs_guid-lg.py'])
+                                  'daformer_eva02-l14_gta2cs_guid-lg.py',
+                                  'dacs_eva02-l14_cs2acdc_vlfd-lg.py'])
 def test_one_training_iteration_with_the_vl_parts(name, tmp_path, tiny_clip_checkpoint,
                                                   monkeypatch):
     from mmengine.runner import Runner
@@ -207,3 +226,28 @@ def test_duda_with_a_vision_language_heavy_pair_trains_one_iteration(tmp_path,
                       weights_only=False)
     assert not any('guidance.' in k for k in ckpt['state_dict'])
     assert any(k.startswith('heavy.teacher.') for k in ckpt['state_dict'])
+
+
+def test_the_readme_recipe_for_an_adversarial_method_resolves(tmp_path):
+    """configs/uda_vl/README.md, "Other methods": the switch variables merged into an
+    adversarial cell (VL-FD without DACS's feature_distance key) give that model."""
+    import re
+    with open(osp.join(VL, 'README.md')) as f:
+        recipe = re.search(r'```python\n(.*?)```', f.read(), re.S).group(1)
+    path = osp.join(VL, '_readme_recipe_test.py')  # relative bases resolve from here
+    try:
+        with open(path, 'w') as f:
+            f.write(recipe)
+        cfg = Config.fromfile(path)
+    finally:
+        if osp.exists(path):
+            import os
+            os.remove(path)
+    model = cfg.model
+    assert model.type == 'AdvEnt' and model.guidance.type == 'DenseCLIPZeroShot'
+    assert model.clip_guidance.weight == 0.1 and model.vl_feature_distance.mask == 'confident'
+    assert 'feature_distance' not in model
+    assert model.student.decode_head.type == 'LanguageGuidedHead'
+    assert set(model) - set(Config.fromfile(osp.join(
+        REPO, 'configs', 'uda', 'advent_clip-vitb16_gta2cs.py')).model) == {
+            'guidance', 'clip_guidance', 'vl_feature_distance'}

@@ -14,6 +14,10 @@ order (AdaptSegNet ``train_gta2cityscapes_multi.py``, ADVENT ``train_UDA.py``)::
                     and of D(map(target).detach()) vs target label, x 1/2 each
     -> discriminator optimizer (OptimWrapperDict['discriminator'])
 
+With the vision-language parts (issue 21, :mod:`.vision_language_parts`): dense CLIP
+guidance of the target prediction (``unsup.loss_guidance``, the ``main`` level) and the VL
+feature distance of the source pass (``sup.loss_vl_fd``) join the segmentor's terms.
+
 ``map`` is the softmax (AdaptSegNet) or ADVENT's weighted self-information
 ``-p log2 p / log2 C`` of the logits upsampled to the input size. Each optimizer is an
 ordinary MMEngine optim wrapper, so AMP (``AmpOptimWrapper``), the non-finite guard
@@ -35,7 +39,8 @@ from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
 from torch import Tensor
 
 from ..utils import add_prefix, entropy_loss, reweight_losses, self_information
-from .teacher_student import SampleDict, TeacherStudentSegmentor
+from .teacher_student import SampleDict, TeacherStudentSegmentor, stack_pixel_field
+from .vision_language_parts import VisionLanguageParts
 
 #: Output levels: the decode head's prediction and the auxiliary head's.
 LEVELS = ('main', 'aux')
@@ -73,7 +78,7 @@ def frozen_parameters(module: Optional[nn.Module]) -> Iterator[None]:
 
 
 @MODELS.register_module()
-class AdversarialSegmentor(TeacherStudentSegmentor):
+class AdversarialSegmentor(VisionLanguageParts, TeacherStudentSegmentor):
     """Output-space adversarial adaptation (base of AdvSeg, AdvEnt and MinEnt).
 
     Training batches: ``inputs = {'labeled': (B_s, 3, H, W), 'weak': (B_t, 3, H, W)}``
@@ -108,11 +113,26 @@ class AdversarialSegmentor(TeacherStudentSegmentor):
             resolution (cheaper, a documented option). Default: True.
         optim_keys (dict[str, str]): Names of the segmentor's and the discriminators'
             optimizers in the ``OptimWrapperDict``. Default: 'segmentor', 'discriminator'.
+        guidance (dict, optional): The frozen dense CLIP of the vision-language parts
+            (``DenseCLIPZeroShot``); built only when ``clip_guidance`` or
+            ``vl_feature_distance`` is set. Default: None.
+        clip_guidance (dict, optional): Dense CLIP guidance of the target prediction
+            (the ``main`` level upsampled to the input), ``DenseCLIPGuidance`` arguments
+            (lambda_0 0.1 with the linear decay, zeta 0.9, as SemiVL); adds
+            ``unsup.loss_guidance`` to the segmentor's terms and logs
+            ``unsup.guidance_coverage`` / ``unsup.lambda_guidance``. Default: None.
+        vl_feature_distance (dict, optional): The VL feature distance on the source
+            images (``VisionLanguageFeatureDistance`` arguments, plus ``guidance`` when
+            ``clip_guidance`` is None), as :class:`DACS`'s: ``sup.loss_vl_fd``.
+            Default: None.
         semi_train_cfg (dict, optional): ``sup_weight`` (source loss factor).
         semi_test_cfg (dict, optional): As :class:`TeacherStudentSegmentor`.
         data_preprocessor (ConfigType, optional): ``SemiSegDataPreProcessor``.
         init_cfg (dict, optional): Initialisation config.
     """
+
+    vision_language_steps = ('loss_segmentor', )
+    wires_vision_language = True
 
     def __init__(self,
                  student: ConfigType,
@@ -127,6 +147,9 @@ class AdversarialSegmentor(TeacherStudentSegmentor):
                  levels: Optional[Tuple[str, ...]] = None,
                  upsample_to_input: bool = True,
                  optim_keys: Dict[str, str] = DEFAULT_OPTIM_KEYS,
+                 guidance: OptConfigType = None,
+                 clip_guidance: OptConfigType = None,
+                 vl_feature_distance: OptConfigType = None,
                  semi_train_cfg: OptConfigType = None,
                  semi_test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
@@ -176,6 +199,9 @@ class AdversarialSegmentor(TeacherStudentSegmentor):
                 for level in self.levels})
         else:
             self.discriminators = None
+        # The label of unlabeled pixels is the segmentation loss's (guidance padding).
+        self.ignore_index = getattr(self.student.decode_head, 'ignore_index', 255)
+        self.build_vision_language_parts(guidance, clip_guidance, vl_feature_distance)
 
     def _level_weights(self, name: str,
                        weights: Optional[Dict[str, float]]) -> Optional[Dict[str, float]]:
@@ -268,8 +294,13 @@ class AdversarialSegmentor(TeacherStudentSegmentor):
             raise KeyError("a UDA batch needs a 'labeled' (source) branch; got "
                            f'branches {sorted(inputs)}')
         source = inputs['labeled']
-        logits = self.level_logits(source)
+        with self.backbone_outputs() as backbone_feats:
+            logits = self.level_logits(source)
         losses = self.loss_source(logits, data_samples['labeled'])
+        if self.vl_feature_distance is not None:
+            gt = stack_pixel_field(data_samples['labeled'], 'gt_sem_seg').long()
+            losses.update(add_prefix('sup.', self.loss_vl_feature_distance(
+                source, backbone_feats[0], gt)))
         if TARGET_BRANCH not in inputs:
             return losses, {}
         target = inputs[TARGET_BRANCH]
@@ -277,6 +308,11 @@ class AdversarialSegmentor(TeacherStudentSegmentor):
         target_logits = self.level_logits(target)
         maps['target'] = self.discriminator_maps(target_logits, target.shape[-2:])
         losses.update(self.loss_target(maps['target']))
+        if self.with_clip_guidance:
+            targets = self.target_guidance(target, data_samples['unlabeled'])
+            pred = self._upsample(target_logits['main'], target.shape[-2:])
+            losses['unsup.loss_guidance'] = self.loss_guidance(pred, targets)
+            losses.update(self.guidance_statistics(targets))
         return losses, maps
 
     def loss_source(self, logits: LevelDict, samples: List[SegDataSample]) -> Dict[str, Tensor]:

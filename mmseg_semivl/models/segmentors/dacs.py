@@ -17,7 +17,6 @@ on either.
 from __future__ import annotations
 
 import copy
-import inspect
 from typing import Dict, List, Optional, Tuple
 
 import torch
@@ -29,26 +28,22 @@ from torch import Tensor
 from torch._subclasses.fake_tensor import is_fake
 
 from ..utils import add_prefix, reweight_losses
-from ..utils.clip_guidance import CLIP_MEAN, CLIP_STD
 from ..utils.self_training import (build_part, confident_fraction_weight,
                                    pixel_weighted_cross_entropy)
 from .teacher_student import SampleDict, TeacherStudentSegmentor, stack_pixel_field
+from .vision_language_parts import GUIDANCE_MODEL, VisionLanguageParts
 
 #: Name of the frozen copy of the initial student used by the feature distance.
 FD_REFERENCE = 'imnet_model'
 #: Buffer with the FD reference's identity (saved in checkpoints; its weights are not).
 FD_STATS = 'fd_reference_stats'
-#: Name of the frozen dense CLIP of the vision-language parts (as SemiVL's).
-GUIDANCE_MODEL = 'guidance'
-#: ``clip_guidance.source_pixels`` values: what the guidance target is on pasted source pixels.
-GUIDANCE_SOURCE_PIXELS = ('ignore', 'ground_truth')
 #: Backbone types whose initial weights are not ImageNet weights (the FD reference is
 #: then a copy of the vision-language encoder, seed 001's setting).
 NON_IMAGENET_BACKBONES = ('CLIPVisionTransformer', 'CLIPWithConvSkip', 'OpenCLIPEVA')
 
 
 @MODELS.register_module()
-class DACS(TeacherStudentSegmentor):
+class DACS(VisionLanguageParts, TeacherStudentSegmentor):
     """DACS: EMA teacher pseudo-labels, ClassMix source -> target, weighted CE.
 
     Batches are UDA batches of ``SemiSegDataPreProcessor``: ``inputs = {'labeled'
@@ -102,6 +97,11 @@ class DACS(TeacherStudentSegmentor):
         test_cfg (dict, optional): Inference settings (``mode``, ``crop_size``,
             ``stride``) for the student and the teacher; None keeps the student's.
     """
+
+    vision_language_steps = ('loss_semi_supervised', 'self_training_step', 'loss_source',
+                             'source_regularisers', 'mixed_source_target',
+                             'loss_unsupervised', 'view_losses')
+    wires_vision_language = True
 
     def __init__(self,
                  student: ConfigType,
@@ -162,55 +162,7 @@ class DACS(TeacherStudentSegmentor):
             self.register_buffer(FD_STATS, weight_stats(self.imnet_model))
             self._fd_checked = False
             self._register_load_state_dict_pre_hook(self._fill_fd_stats)
-        self._build_vision_language_parts(guidance, clip_guidance, vl_feature_distance)
-
-    def _build_vision_language_parts(self, guidance: OptConfigType,
-                                     clip_guidance: OptConfigType,
-                                     vl_feature_distance: OptConfigType) -> None:
-        """Dense CLIP guidance and the VL feature distance (issue 21); both off = DACS."""
-        self.dense_guidance = None
-        self.with_clip_guidance = clip_guidance is not None
-        self.vl_feature_distance = None
-        if clip_guidance is None and vl_feature_distance is None:
-            return  # a `guidance` model without a term is not built: plain DACS
-        if guidance is None:
-            raise ValueError('clip_guidance / vl_feature_distance need the frozen dense CLIP '
-                             "`guidance` (e.g. dict(type='DenseCLIPZeroShot', ...))")
-        steps = ('self_training_step', 'loss_source', 'mixed_source_target',
-                 'loss_unsupervised')
-        replaced = [n for n in steps if getattr(type(self), n) is not getattr(DACS, n)]
-        if replaced:
-            raise NotImplementedError(
-                f'{type(self).__name__} replaces DACS steps {replaced}, which the '
-                'vision-language parts (clip_guidance, vl_feature_distance) plug into; '
-                'they are not wired into it')
-        vl_cfg = None if vl_feature_distance is None else dict(vl_feature_distance)
-        part_cfg = dict(clip_guidance) if clip_guidance is not None else {}
-        own = vl_cfg.pop('guidance', None) if vl_cfg is not None else None
-        if own is not None:
-            if clip_guidance is not None:
-                raise ValueError('vl_feature_distance.guidance is only for runs without '
-                                 'clip_guidance (it then uses clip_guidance\'s settings)')
-            part_cfg = dict(own)
-        self.guidance_source_pixels = part_cfg.pop('source_pixels', 'ignore')
-        if self.guidance_source_pixels not in GUIDANCE_SOURCE_PIXELS:
-            raise ValueError(f'clip_guidance.source_pixels must be one of '
-                             f'{GUIDANCE_SOURCE_PIXELS}, got {self.guidance_source_pixels!r}')
-        part_cfg.setdefault('mean', CLIP_MEAN)
-        part_cfg.setdefault('std', CLIP_STD)
-        part_cfg.setdefault('ignore_index', self.ignore_index)
-        self.dense_guidance = build_part(part_cfg, 'DenseCLIPGuidance')
-        self.vl_feature_distance = build_part(vl_cfg, 'VisionLanguageFeatureDistance')
-        # Built without touching the global random state, so that a run with and one
-        # without the vision-language parts draw the same initialisation, data and
-        # augmentations (a paired comparison).
-        with torch.random.fork_rng(devices=[]):
-            model = MODELS.build(guidance)
-        if self.vl_feature_distance is not None and 'return_embedding' not in inspect.signature(
-                model.forward).parameters:
-            raise TypeError(f'vl_feature_distance needs a guidance model with '
-                            f'forward(x, return_embedding) (DenseCLIPZeroShot), got {type(model)}')
-        self.add_frozen_model(GUIDANCE_MODEL, model)
+        self.build_vision_language_parts(guidance, clip_guidance, vl_feature_distance)
 
     # ------------------------------------------------------------------ parts
     def init_weights(self) -> None:
@@ -243,14 +195,6 @@ class DACS(TeacherStudentSegmentor):
     def student_pass_names(self) -> Tuple[str, ...]:
         masked = ('masked_forward', ) if self.mic is not None else ()
         return ('labeled_forward', 'strong_forward', *masked)
-
-    def _norm_stats(self, like: Tensor) -> Tuple[Tensor, Tensor]:
-        """(3, 1, 1) mean and std of the pre-processor (0-255), on ``like``'s device."""
-        pre = self.data_preprocessor
-        if not getattr(pre, '_enable_normalize', False):
-            ones = torch.ones(3, 1, 1, device=like.device)
-            return ones * 0, ones
-        return pre.mean.to(like), pre.std.to(like)
 
     # ------------------------------------------------------------------ steps
     def loss_semi_supervised(self, inputs: Dict[str, Tensor],
@@ -291,23 +235,8 @@ class DACS(TeacherStudentSegmentor):
             views['mic'] = self.masked_view(target, targets)
         losses.update(self.loss_unsupervised(views, target.shape[-2:]))
         if self.with_clip_guidance:
-            losses.update(add_prefix('unsup.', self.dense_guidance.statistics(
-                targets['guide_conf'], targets['guide_valid'])))
+            losses.update(self.guidance_statistics(targets))
         return losses, targets, views
-
-    @torch.no_grad()
-    def target_guidance(self, target: Tensor,
-                        samples: List[SegDataSample]) -> Dict[str, Tensor]:
-        """Dense CLIP labels of the target batch (the guidance CLIP's own tiling).
-
-        Returns:
-            dict[str, Tensor]: 'guide_label' (B, H, W) long (ignore on padding),
-            'guide_conf' (B, H, W) float, 'guide_valid' (B, H, W) bool.
-        """
-        valid = self.valid_mask(samples, target)
-        conf, label = self.dense_guidance.targets(self.guidance, target, valid,
-                                                  self.align_corners, *self._norm_stats(target))
-        return dict(guide_label=label, guide_conf=conf, guide_valid=valid)
 
     def step_inputs(self, inputs: Dict[str, Tensor], data_samples: SampleDict) -> tuple:
         """Source and target of a step, checked: (source, target, source samples, target
@@ -327,48 +256,38 @@ class DACS(TeacherStudentSegmentor):
 
     def loss_source(self, source: Tensor, samples: List[SegDataSample],
                     gt: Tensor) -> Dict[str, Tensor]:
-        """Supervised source loss ('sup.*') and, when enabled, the feature distance."""
+        """Supervised source loss ('sup.*') and, when enabled, the feature distances."""
         if self.feature_distance is None and self.vl_feature_distance is None:
             return self.loss_supervised(source, samples)
         student = self.student
-        captured: List = []
-        if self.vl_feature_distance is not None:
-            # The VL distance reads the backbone's outputs (before any neck) of this pass.
-            handle = student.backbone.register_forward_hook(
-                lambda module, args, out: captured.append(out))
-        try:
+        with self.backbone_outputs() as backbone_feats:
             feats = student.extract_feat(source)
-        finally:
-            if self.vl_feature_distance is not None:
-                handle.remove()
         losses = dict(student._decode_head_forward_train(feats, samples))
         if getattr(student, 'with_auxiliary_head', False):
             losses.update(student._auxiliary_head_forward_train(feats, samples))
         losses = reweight_losses(losses, self.sup_weight)
+        losses.update(self.source_regularisers(source, feats, backbone_feats, gt))
+        return add_prefix('sup.', losses)
+
+    def source_regularisers(self, source: Tensor, feats: List[Tensor],
+                            backbone_feats: List, gt: Tensor) -> Dict[str, Tensor]:
+        """The enabled feature distances of the source pass (unprefixed names).
+
+        Args:
+            source (Tensor): (B, 3, H, W) source images.
+            feats (list[Tensor]): The student's ``extract_feat`` outputs (after the neck).
+            backbone_feats (list): What :meth:`backbone_outputs` captured of that pass.
+            gt (Tensor): (B, H, W) source labels.
+
+        Returns:
+            dict[str, Tensor]: 'loss_fd' (DAFormer), 'loss_vl_fd' and 'vl_fd_share'.
+        """
+        losses = {}
         if self.feature_distance is not None:
             losses['loss_fd'] = self.loss_feature_distance(source, feats, gt)
         if self.vl_feature_distance is not None:
-            losses['loss_vl_fd'], losses['vl_fd_share'] = self.loss_vl_feature_distance(
-                source, captured[0], gt)
-        return add_prefix('sup.', losses)
-
-    def loss_vl_feature_distance(self, source: Tensor, backbone_feats: List[Tensor],
-                                 gt: Tensor) -> Tuple[Tensor, Tensor]:
-        """VL-FD between the student's and the frozen guidance CLIP's dense embeddings.
-
-        Returns:
-            tuple[Tensor, Tensor]: The loss and the share of feature positions it covers.
-        """
-        vl_fd, part = self.vl_feature_distance, self.dense_guidance
-        with torch.no_grad():
-            images = part.renormalize(source, *self._norm_stats(source))
-            scores, ref = self.guidance(images, return_embedding=True)
-            conf, _ = part.targets_from_scores(scores.float())  # at the guidance's grid
-        feat = backbone_feats[vl_fd.layer]
-        mask = vl_fd.reference_mask(conf, gt, feat.shape[-2:],
-                                    self.student.decode_head.num_classes, part.threshold,
-                                    self.ignore_index)
-        return vl_fd(feat, ref, mask), mask.float().mean().detach()
+            losses.update(self.loss_vl_feature_distance(source, backbone_feats[0], gt))
+        return losses
 
     def loss_feature_distance(self, source: Tensor, feats: List[Tensor], gt: Tensor) -> Tensor:
         """FD between the student's and the frozen initial copy's source features."""
@@ -410,15 +329,9 @@ class DACS(TeacherStudentSegmentor):
         own = dict(img=target, label=targets['label'], weight=targets['weight'])
         partner = dict(img=source, label=gt, weight=torch.ones_like(targets['weight']))
         if 'guide_label' in targets:
-            # The dense CLIP labels are mixed like the pseudo-labels; pasted source pixels
-            # are ignored, or carry their ground truth at confidence 1.
-            on_gt = self.guidance_source_pixels == 'ground_truth'
-            own.update(guide_label=targets['guide_label'], guide_conf=targets['guide_conf'],
-                       guide_valid=targets['guide_valid'])
-            partner.update(
-                guide_label=gt if on_gt else torch.full_like(gt, self.ignore_index),
-                guide_conf=torch.full_like(targets['guide_conf'], 1.0 if on_gt else 0.0),
-                guide_valid=torch.ones_like(targets['guide_valid']))
+            # The dense CLIP labels are mixed like the pseudo-labels.
+            own.update({k: targets[k] for k in ('guide_label', 'guide_conf', 'guide_valid')})
+            partner.update(self.guidance_source_partner(gt, targets))
         mask = self.mixer.mask(1, None, partner)
         mixed = self.mixer.mix(own, partner, mask)
         mean, std = self._norm_stats(target)
@@ -434,6 +347,21 @@ class DACS(TeacherStudentSegmentor):
         return dict(mic=self.mic.mask_image(image), label=targets['label'],
                     weight=targets['weight'])
 
+    def view_losses(self, name: str, pred: Tensor,
+                    view: Dict[str, Tensor]) -> Dict[str, Tensor]:
+        """The terms of one view's (B, C, H, W) upsampled logits (unprefixed names).
+
+        'loss_{name}' = unsup_weight (x MIC's lambda on 'mic') x mean(CE x weight);
+        on the view carrying guidance labels (the mixed view) also 'loss_guidance'.
+        """
+        loss = pixel_weighted_cross_entropy(pred, view['label'], view['weight'],
+                                            self.ignore_index)
+        factor = self.mic.loss_weight if name == 'mic' else 1.0
+        losses = {f'loss_{name}': self.unsup_weight * factor * loss}
+        if 'guide_label' in view:
+            losses['loss_guidance'] = self.loss_guidance(pred, view)
+        return losses
+
     def loss_unsupervised(self, views: Dict[str, Dict[str, Tensor]],
                           size: torch.Size) -> Dict[str, Tensor]:
         """Pixel-weighted CE of every view, one student pass over all of them.
@@ -446,14 +374,8 @@ class DACS(TeacherStudentSegmentor):
             torch.cat([views[v][v] for v in names]))).chunk(len(names))
         losses = {}
         for name, view_logits in zip(names, logits):
-            t = views[name]
-            pred = self._upsample(view_logits, size)
-            loss = pixel_weighted_cross_entropy(pred, t['label'], t['weight'], self.ignore_index)
-            factor = self.mic.loss_weight if name == 'mic' else 1.0
-            losses[f'loss_{name}'] = self.unsup_weight * factor * loss
-            if name == 'mix' and 'guide_label' in t:
-                losses['loss_guidance'] = self.dense_guidance.loss(
-                    pred, t['guide_label'], t['guide_conf'], t['guide_valid'])
+            losses.update(self.view_losses(name, self._upsample(view_logits, size),
+                                           views[name]))
         mix = views['mix']
         losses['pseudo_weight'] = (mix['weight'][~mix['mask']].mean()
                                    if (~mix['mask']).any() else mix['weight'].new_zeros(()))

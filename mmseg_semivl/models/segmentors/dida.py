@@ -35,7 +35,7 @@ from torch import Tensor
 from ..losses.instance_loss import similarity_distribution
 from ..utils import add_prefix, reweight_losses
 from ..utils.instance_bank import InstanceFeatureBank, no_autocast
-from ..utils.self_training import confident_fraction_weight, pixel_weighted_cross_entropy
+from ..utils.self_training import confident_fraction_weight
 from .dacs import DACS
 from .teacher_student import SampleDict
 
@@ -150,8 +150,15 @@ class DIDA(DACS):
         instance_weight (str): Per-pixel weight of the instance loss: 'pseudo' (the mixed
             pseudo-label weight of the semantic loss) or 'uniform' (1 on valid pixels).
             Default: 'pseudo'.
-        **kwargs: :class:`~mmseg_semivl.models.segmentors.DACS` arguments.
+        **kwargs: :class:`~mmseg_semivl.models.segmentors.DACS` arguments, the
+            vision-language parts (``guidance``, ``clip_guidance``,
+            ``vl_feature_distance``) included: guidance labels ride on the mixed view
+            beside the instance target, VL-FD on the source pass that fills the bank.
     """
+
+    # Its own steps call the vision-language parts (target_guidance, view_losses,
+    # source_regularisers, guidance_statistics).
+    wires_vision_language = True
 
     def __init__(self,
                  student: ConfigType,
@@ -211,16 +218,21 @@ class DIDA(DACS):
         Args, as :meth:`DACS.loss_semi_supervised`.
 
         Returns:
-            dict[str, Tensor]: DACS's terms, 'unsup.loss_ins', and the statistic
-            'unsup.bank_filled' (share of filled slots).
+            dict[str, Tensor]: DACS's terms (with the vision-language parts when
+            enabled: 'sup.loss_vl_fd', 'unsup.loss_guidance'), 'unsup.loss_ins', and the
+            statistic 'unsup.bank_filled' (share of filled slots).
         """
         source, target, src_samples, tgt_samples, gt = self.step_inputs(inputs, data_samples)
         losses, src_emb = self.loss_source_with_bank(source, src_samples, gt)
         targets = self.target_pseudo_labels(target, tgt_samples)
+        if self.with_clip_guidance:
+            targets.update(self.target_guidance(target, tgt_samples))
         views = self.mixed_source_target(source, gt, target, targets)
         views['mix']['instance'] = self.mixed_instance_target(
             views['mix']['mask'], targets['instance'], src_emb, gt)
         losses.update(self.loss_unsupervised(views, target.shape[-2:]))
+        if self.with_clip_guidance:
+            losses.update(self.guidance_statistics(targets))
         return losses
 
     def loss_source_with_bank(self, source: Tensor, samples: List[SegDataSample],
@@ -231,14 +243,14 @@ class DIDA(DACS):
             tuple: the 'sup.*' losses and the detached (B, D, h, w) source embeddings.
         """
         student = self.student
-        feats = student.extract_feat(source)
+        with self.backbone_outputs() as backbone_feats:
+            feats = student.extract_feat(source)
         emb, logits = head_embedding_and_logits(student.decode_head, feats)
         losses = add_prefix('decode.', student.decode_head.loss_by_feat(logits, samples))
         if getattr(student, 'with_auxiliary_head', False):
             losses.update(student._auxiliary_head_forward_train(feats, samples))
         losses = reweight_losses(losses, self.sup_weight)
-        if self.feature_distance is not None:
-            losses['loss_fd'] = self.loss_feature_distance(source, feats, gt)
+        losses.update(self.source_regularisers(source, feats, backbone_feats, gt))
         emb = emb.detach()
         # Instances at the embeddings' resolution: nearest-sampled ground truth (the
         # public code upsamples the embeddings to the full crop instead).
@@ -316,11 +328,8 @@ class DIDA(DACS):
         embs, logits = emb.chunk(len(names)), logits.chunk(len(names))
         losses = {}
         for name, view_logits in zip(names, logits):
-            t = views[name]
-            loss = pixel_weighted_cross_entropy(self._upsample(view_logits, size), t['label'],
-                                                t['weight'], self.ignore_index)
-            factor = self.mic.loss_weight if name == 'mic' else 1.0
-            losses[f'loss_{name}'] = self.unsup_weight * factor * loss
+            losses.update(self.view_losses(name, self._upsample(view_logits, size),
+                                           views[name]))
         mix = views['mix']
         mix_emb, mix_logits = embs[names.index('mix')], logits[names.index('mix')]
         target = mix['instance']

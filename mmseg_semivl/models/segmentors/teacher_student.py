@@ -450,6 +450,17 @@ class TeacherStudentSegmentor(BaseSegmentor):
         return torch.ones((like.shape[0], *like.shape[-2:]), dtype=torch.bool,
                           device=like.device)
 
+    def _norm_stats(self, like: Tensor) -> Tuple[Tensor, Tensor]:
+        """(3, 1, 1) mean and std of the pre-processor (0-255), on ``like``'s device.
+
+        Without normalisation in the pre-processor: mean 0, std 1.
+        """
+        pre = self.data_preprocessor
+        if not getattr(pre, '_enable_normalize', False):
+            ones = torch.ones(3, 1, 1, device=like.device)
+            return ones * 0, ones
+        return pre.mean.to(like), pre.std.to(like)
+
     def _upsample(self, logits: Tensor, size: torch.Size) -> Tensor:
         return resize(logits, size=size, mode='bilinear', align_corners=self.align_corners)
 

@@ -22,7 +22,9 @@ from .text_embedder import build_text_embeddings
 class DenseCLIPZeroShot(BaseModule):
     """Frozen CLIP that scores every patch against class definitions (MaskCLIP).
 
-    The dense embedding of a frozen :class:`CLIPVisionTransformer` is compared by
+    The dense embedding of a frozen :class:`CLIPVisionTransformer` (or of any frozen
+    vision tower given as ``backbone`` whose last output is a CLIP-aligned, L2-normalised
+    dense embedding: EVA02-CLIP's ``OpenCLIPEVA(dense_embedding=True)``) is compared by
     cosine similarity with the text embedding of every concept, and each class takes
     the max over its concepts (Eq. 5). SemiVL upsamples these scores, applies
     ``softmax(100 * score)`` and keeps pixels with confidence >= 0.9 as guidance labels;
@@ -30,8 +32,10 @@ class DenseCLIPZeroShot(BaseModule):
     not at all when the embeddings are in the disk cache).
 
     Args:
-        model_name (str): open_clip ViT name.
-        pretrained (str, optional): open_clip tag or checkpoint path. Default: 'openai'.
+        model_name (str): open_clip model name (a ViT, or the model of ``backbone``:
+            ``'EVA02-L-14'``); its text tower embeds the class definitions.
+        pretrained (str, optional): open_clip tag or checkpoint path of the text tower
+            and (unless ``backbone`` sets its own) the vision tower. Default: 'openai'.
         class_definitions: Shipped name, YAML path, mapping or ClassDefinitions.
             Default: 'voc'.
         templates: Prompt template(s). Default: ('a photo of a {}.',).
@@ -41,6 +45,12 @@ class DenseCLIPZeroShot(BaseModule):
         model_cfg (Mapping, optional): Explicit open_clip architecture.
         quick_gelu (bool, optional): Force QuickGELU; None follows the weights.
         cache_dir (str, optional): Text-embedding cache root.
+        backbone (dict, optional): Config of the vision tower instead of the
+            ``CLIPVisionTransformer`` of ``model_name`` (``img_size`` and ``quick_gelu``
+            then do not apply), e.g. ``dict(type='OpenCLIPEVA', model_name='EVA02-L-14',
+            dense_embedding=True, finetune='frozen', out_indices=(23, ))``; its
+            ``pretrained`` defaults to ``pretrained``. It must return the dense
+            embedding last and expose ``embed_dim``. Default: None.
         init_cfg (dict, optional): mmengine initialisation config.
     """
 
@@ -54,6 +64,7 @@ class DenseCLIPZeroShot(BaseModule):
                  model_cfg: Optional[Mapping] = None,
                  quick_gelu: Optional[bool] = None,
                  cache_dir: Optional[Union[str, os.PathLike]] = None,
+                 backbone: Optional[Mapping] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if pretrained is None:
@@ -63,9 +74,8 @@ class DenseCLIPZeroShot(BaseModule):
                       'its guidance labels are noise. Set `pretrained` to real weights (an '
                       "open_clip tag, a checkpoint file, or 'mmseg_semivl:tiny-scenes').",
                       logger='current', level=logging.WARNING)
-        self.clip = CLIPVisionTransformer(
-            model_name=model_name, pretrained=pretrained, img_size=img_size, finetune='frozen',
-            skip_blocks=(), model_cfg=model_cfg, quick_gelu=quick_gelu)
+        self.clip = self._build_vision_tower(backbone, model_name, pretrained, img_size,
+                                             model_cfg, quick_gelu)
         text = build_text_embeddings(model_name, pretrained, class_definitions, templates,
                                      aggregation, model_cfg, cache_dir, quick_gelu)
         if text.embeddings.shape[1] != self.clip.embed_dim:
@@ -77,6 +87,24 @@ class DenseCLIPZeroShot(BaseModule):
         self.register_buffer('text_embeddings', text.embeddings, persistent=False)
         self.register_buffer('concept_to_class', text.concept_to_class, persistent=False)
         self.eval()
+
+    @staticmethod
+    def _build_vision_tower(backbone: Optional[Mapping], model_name: str,
+                            pretrained: Optional[str], img_size, model_cfg: Optional[Mapping],
+                            quick_gelu: Optional[bool]) -> torch.nn.Module:
+        if backbone is None:
+            return CLIPVisionTransformer(
+                model_name=model_name, pretrained=pretrained, img_size=img_size,
+                finetune='frozen', skip_blocks=(), model_cfg=model_cfg, quick_gelu=quick_gelu)
+        cfg = dict(backbone)
+        cfg.setdefault('pretrained', pretrained)
+        tower = MODELS.build(cfg)
+        if getattr(tower, 'dense_embedding', True) is False or not hasattr(tower, 'embed_dim'):
+            raise ValueError(f'DenseCLIPZeroShot: backbone {cfg.get("type")!r} must return a '
+                             'dense CLIP embedding last and expose embed_dim (OpenCLIPEVA: '
+                             'set dense_embedding=True)')
+        tower.requires_grad_(False)
+        return tower
 
     @torch.no_grad()
     def forward_concepts(self, x: torch.Tensor) -> torch.Tensor:

@@ -4,37 +4,12 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.model import BaseModule
-from mmseg.registry import MODELS
 
 from mmseg_semivl.models.utils.clip_guidance import (DenseCLIPGuidance,
                                                      VisionLanguageFeatureDistance)
 from semi_batch import set_progress
 from test_dacs import NO_AUG, dacs, gt_of, uda_batch
-from toy_modules import CHANNELS, NUM_CLASSES
-
-
-@MODELS.register_module(force=True)
-class ToyDenseCLIP(BaseModule):
-    """A frozen 'CLIP': 1x1 conv 3 -> 4, L2-normalised, cosine to 3 fixed text vectors."""
-
-    def __init__(self):
-        super().__init__()
-        g = torch.Generator().manual_seed(5)
-        self.conv = nn.Conv2d(3, CHANNELS, 1)
-        with torch.no_grad():
-            self.conv.weight.copy_(torch.randn(self.conv.weight.shape, generator=g))
-            self.conv.bias.copy_(torch.randn(self.conv.bias.shape, generator=g))
-        self.register_buffer('text', F.normalize(torch.randn(NUM_CLASSES, CHANNELS,
-                                                             generator=g), dim=1))
-
-    def forward_with_embedding(self, x):
-        dense = F.normalize(self.conv(x), dim=1)
-        return torch.einsum('bdhw,kd->bkhw', dense, self.text), dense
-
-    def forward(self, x, return_embedding=False):
-        out = self.forward_with_embedding(x)
-        return out if return_embedding else out[0]
+from toy_modules import ToyDenseCLIP
 
 
 GUIDANCE = dict(type='ToyDenseCLIP')
@@ -57,6 +32,40 @@ def assert_bitwise(a, b):
     assert set(a) == set(b)
     for key in a:
         assert torch.equal(a[key], b[key]), key
+
+
+def hand_guidance_loss(model, inputs, samples, source_pixels, lam, seed=11):
+    """lambda x M(p_mix, mixed guidance) of a toy step seeded with ``seed``, by hand:
+    (loss, kept pixels, conf). The mixer's class draw is the step's first random draw."""
+    gt = gt_of(samples)
+    torch.manual_seed(seed)
+    mask = model.mixer.mask_from_labels(gt)
+    img = torch.where(mask[:, None], inputs['labeled'], inputs['weak'])
+    prob = (10.0 * model.guidance(inputs['weak'])).softmax(dim=1)  # full resolution
+    conf, label = prob.max(dim=1)
+    if source_pixels == 'ignore':
+        label_mix = torch.where(mask, torch.full_like(label, 255), label)
+        conf_mix = torch.where(mask, torch.zeros_like(conf), conf)
+    else:
+        label_mix = torch.where(mask, gt, label)
+        conf_mix = torch.where(mask, torch.ones_like(conf), conf)
+    s = model.student
+    pred = s.decode_head(s.backbone(img))
+    ce = F.cross_entropy(pred, label_mix, reduction='none', ignore_index=255)
+    keep = (conf_mix >= 0.5) & (label_mix != 255)
+    return lam * (ce * keep).sum() / ce.numel(), keep, conf  # normalised by ALL pixels
+
+
+def hand_vl_feature_distance(model, inputs, samples, mask_mode):
+    """VL-FD of a toy step by hand: (loss, share of covered positions)."""
+    src, gt = inputs['labeled'], gt_of(samples)
+    feat = F.normalize(model.student.backbone(src)[-1], dim=1)
+    scores, ref = model.guidance.forward_with_embedding(src)
+    conf = (10.0 * scores).softmax(dim=1).max(dim=1).values
+    mask = {'confident': conf >= 0.5, 'classes': gt == 1,
+            'all': torch.ones_like(conf, dtype=torch.bool)}[mask_mode]
+    dist = torch.norm(feat - F.normalize(ref, dim=1), dim=1)
+    return 0.005 * dist[mask].mean(), mask.float().mean()
 
 
 # ---------------------------------------------------------------- off = plain DACS
@@ -99,24 +108,7 @@ def test_guidance_loss_coverage_and_lambda_by_hand(source_pixels):
     torch.manual_seed(11)
     losses = model.loss(inputs, samples)
 
-    gt = gt_of(samples)
-    torch.manual_seed(11)
-    model.target_pseudo_labels(inputs['weak'], samples['unlabeled'])  # no draws
-    mask = model.mixer.mask_from_labels(gt)
-    img = torch.where(mask[:, None], inputs['labeled'], inputs['weak'])
-    prob = (10.0 * model.guidance(inputs['weak'])).softmax(dim=1)  # full resolution
-    conf, label = prob.max(dim=1)
-    if source_pixels == 'ignore':
-        label_mix = torch.where(mask, torch.full_like(label, 255), label)
-        conf_mix = torch.where(mask, torch.zeros_like(conf), conf)
-    else:
-        label_mix = torch.where(mask, gt, label)
-        conf_mix = torch.where(mask, torch.ones_like(conf), conf)
-    s = model.student
-    pred = s.decode_head(s.backbone(img))
-    ce = F.cross_entropy(pred, label_mix, reduction='none', ignore_index=255)
-    keep = (conf_mix >= 0.5) & (label_mix != 255)
-    expected = 0.075 * (ce * keep).sum() / ce.numel()  # normalised by ALL pixels
+    expected, keep, conf = hand_guidance_loss(model, inputs, samples, source_pixels, 0.075)
     assert keep.any()
     torch.testing.assert_close(losses['unsup.loss_guidance'], expected)
     torch.testing.assert_close(losses['unsup.guidance_coverage'], (conf >= 0.5).float().mean())
@@ -204,15 +196,9 @@ def test_vl_feature_distance_by_hand(mask_mode):
     torch.manual_seed(11)
     losses = model.loss(inputs, samples)
     assert 'unsup.loss_guidance' not in losses
-    src, gt = inputs['labeled'], gt_of(samples)
-    feat = F.normalize(model.student.backbone(src)[-1], dim=1)
-    scores, ref = model.guidance.forward_with_embedding(src)
-    conf = (10.0 * scores).softmax(dim=1).max(dim=1).values
-    mask = {'confident': conf >= 0.5, 'classes': gt == 1,
-            'all': torch.ones_like(conf, dtype=torch.bool)}[mask_mode]
-    dist = torch.norm(feat - F.normalize(ref, dim=1), dim=1)
-    torch.testing.assert_close(losses['sup.loss_vl_fd'], 0.005 * dist[mask].mean())
-    torch.testing.assert_close(losses['sup.vl_fd_share'], mask.float().mean())
+    expected, share = hand_vl_feature_distance(model, inputs, samples, mask_mode)
+    torch.testing.assert_close(losses['sup.loss_vl_fd'], expected)
+    torch.testing.assert_close(losses['sup.vl_fd_share'], share)
     # The supervised CE is unchanged by the two-step extract_feat.
     plain = dacs()
     torch.manual_seed(11)
@@ -250,7 +236,7 @@ def test_a_subclass_that_replaces_the_steps_refuses_the_vl_parts():
         def loss_unsupervised(self, views, size):
             return {}
 
-    with pytest.raises(NotImplementedError, match='not wired'):
+    with pytest.raises(NotImplementedError, match='do not call them'):
         OwnStep(student=dict(
             type='EncoderDecoder', backbone=dict(type='ToyBackbone'),
             decode_head=dict(type='ToyHead')), guidance=GUIDANCE, clip_guidance=GUIDE,
