@@ -3,10 +3,8 @@
 _base_ = ['../_base_/unimatch/ade20k.py']
 split = '1_64'  # mmseg_semivl/splits/ade/1_64: 316 labeled images
 # 40 epochs x ceil((20,210 - 316) unlabeled / 8 per step) = 40 x 2,487
-max_iters = 99_480
+# = 99,480 iterations (SourceEpochTrainLoop computes them from the split)
 train_dataloader = dict(dataset=dict(datasets=[
     dict(_base_.labeled_dataset, ann_file=f'ade/{split}/labeled.txt'),
     dict(_base_.unlabeled_dataset, ann_file=f'splits/ade/{split}/unlabeled.txt'),
 ]))
-train_cfg = dict(max_iters=max_iters)
-param_scheduler = [dict(_base_.param_scheduler[0], end=max_iters)]

@@ -4,10 +4,8 @@ _base_ = ['../_base_/unimatch/cityscapes.py']
 split = '1_16'  # mmseg_semivl/splits/cityscapes/1_16: 186 labeled images
 # 240 epochs x ceil((2,975 - 186) unlabeled / 8 per step) = 240 x 349
 # (the reference trains every split 83,760 iterations; see docs/deviations.md)
-max_iters = 83_760
+# = 83,760 iterations (SourceEpochTrainLoop computes them from the split)
 train_dataloader = dict(dataset=dict(datasets=[
     dict(_base_.labeled_dataset, ann_file=f'cityscapes/{split}/labeled.txt'),
     dict(_base_.unlabeled_dataset, ann_file=f'splits/cityscapes/{split}/unlabeled.txt'),
 ]))
-train_cfg = dict(max_iters=max_iters)
-param_scheduler = [dict(_base_.param_scheduler[0], end=max_iters)]

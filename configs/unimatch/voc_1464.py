@@ -3,10 +3,8 @@
 _base_ = ['../_base_/unimatch/voc.py']
 split = '1464'  # mmseg_semivl/splits/pascal/1464: VOC's 1,464 finely annotated images
 # 80 epochs x ceil((10,582 - 1,464) unlabeled / 8 per step) = 80 x 1,140
-max_iters = 91_200
+# = 91,200 iterations (SourceEpochTrainLoop computes them from the split)
 train_dataloader = dict(dataset=dict(datasets=[
     dict(_base_.labeled_dataset, ann_file=f'pascal/{split}/labeled.txt'),
     dict(_base_.unlabeled_dataset, ann_file=f'splits/pascal/{split}/unlabeled.txt'),
 ]))
-train_cfg = dict(max_iters=max_iters)
-param_scheduler = [dict(_base_.param_scheduler[0], end=max_iters)]
