@@ -8,29 +8,10 @@
 # path 0.1); CLIPVisionTransformer loads open_clip CLIP weights only, so this baseline
 # starts from CLIP ViT-B/16 - i.e. it is Table 6 row 2 ("VL pretraining" only). See
 # configs/ablations/README.md.
-clip_model = 'ViT-B-16'
-clip_pretrained = 'openai'  # an open_clip tag, or a local checkpoint path
+_base_ = ['./unimatch_clip-vit-b16_common.py']
 norm_cfg = dict(type='SyncBN', requires_grad=True)  # BN statistics over all GPUs
-
-data_preprocessor = dict(
-    type='SemiSegDataPreProcessor',
-    # CLIP's normalisation, as the SemiVL configs (see docs/model_zoo.md).
-    mean=[122.771, 116.746, 104.094],
-    std=[68.501, 66.632, 70.323],
-    bgr_to_rgb=True,
-    pad_val=0,
-    seg_pad_val=255,
-    size=(512, 512))  # = the training crop
 model = dict(
-    type='SemiSupervisedSegmentor',
-    data_preprocessor=data_preprocessor,
-    backbone=dict(
-        type='CLIPVisionTransformer',
-        model_name=clip_model,
-        pretrained=clip_pretrained,
-        img_size=512,
-        finetune='full',
-        skip_blocks=(4, )),  # -> (skip of block 4, dense embedding)
+    backbone=dict(finetune='full', skip_blocks=(4, )),  # -> (skip of block 4, dense embedding)
     decode_head=dict(
         type='DeepLabV3PlusViTHead',
         in_channels=512,  # dense embedding (ASPP input)
@@ -46,12 +27,4 @@ model = dict(
         align_corners=False,
         loss_decode=dict(
             type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0, avg_non_ignore=True)),
-    guidance=None,
-    use_consistency=True,
-    use_feature_perturbation=True,
-    sup_weight=0.5,
-    unsup_weight=0.5,
-    view_weights=(0.25, 0.25, 0.5),
-    loss_consistency=dict(type='ConfidenceMaskedCrossEntropy', threshold=0.95, normalizer='valid'),
-    train_cfg=dict(),
-    test_cfg=dict(mode='slide', crop_size=(512, 512), stride=(426, 426)))
+    guidance=None)
