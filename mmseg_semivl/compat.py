@@ -7,11 +7,13 @@ stack, and leaves working installations untouched:
   yet ``mmseg`` imports ``mmcv.ops`` (which loads it) at import time. A stand-in
   module lets the import succeed; calling any compiled op raises a clear error.
   With full ``mmcv`` installed the real extension is found and nothing happens.
-* :func:`allow_mmengine_checkpoint_globals` - torch >= 2.6 loads with
-  ``weights_only=True``; MMEngine checkpoints hold ``HistoryBuffer`` objects and
-  numpy arrays/scalars in their message-hub state. Those classes are added to
-  torch's allow-list (and ``HistoryBuffer`` pickles without function references),
-  so resume/load_from work without disabling the safe loader.
+* :func:`allow_legacy_checkpoint_globals` - torch >= 2.6 loads with
+  ``weights_only=True``. Checkpoints written by older versions of this plugin hold
+  ``HistoryBuffer`` objects and numpy arrays/scalars; those classes are registered in
+  torch's allow-list (a registration, no behaviour of torch or MMEngine changes) so
+  that such files still resume. New checkpoints need no allow-list: the registered
+  :class:`~mmseg_semivl.engine.hooks.PlainCheckpointStateHook` saves the message hub
+  as plain data.
 
 CPU-only distributed runs are not patched here: ``tools/train.py`` / ``tools/test.py``
 call :func:`~mmseg_semivl.engine.model_wrappers.setup_cpu_distributed` (gloo process
@@ -79,8 +81,13 @@ def install_mmcv_ext_stub() -> bool:
     return True
 
 
-def mmengine_checkpoint_globals() -> list:
-    """Classes and functions that MMEngine checkpoints pickle besides tensors."""
+def legacy_checkpoint_globals() -> list:
+    """Classes and functions that checkpoints of older plugin versions pickle besides tensors.
+
+    Those versions pickled ``HistoryBuffer`` objects (statistic methods by name, no
+    function references) and numpy arrays/scalars in the message hub, ``meta`` and the
+    random state.
+    """
     import numpy as np
     from mmengine.logging import HistoryBuffer
 
@@ -96,50 +103,28 @@ def mmengine_checkpoint_globals() -> list:
     return safe
 
 
-def _history_buffer_getstate(self) -> dict:
-    # Stock MMEngine pickles the statistic *functions* (HistoryBuffer.min, ...), which
-    # needs `getattr` at load time - a global the safe loader rightly refuses. Only
-    # their names are stored; __setstate__ maps names back to the registered methods.
-    state = {k: v for k, v in self.__dict__.items() if k != 'statistics_methods'}
-    state['statistics_method_names'] = sorted(type(self)._statistics_methods)
-    return state
+def allow_legacy_checkpoint_globals() -> bool:
+    """Let ``torch.load(weights_only=True)`` read checkpoints of older plugin versions.
 
-
-def _history_buffer_setstate(self, state: dict) -> None:
-    state = dict(state)
-    state.pop('statistics_method_names', None)
-    # Checkpoints written by stock MMEngine (weights_only=False loads) carry functions.
-    statistics_methods = state.pop('statistics_methods', {})
-    self._set_default_statistics()
-    self._statistics_methods.update(statistics_methods)
-    self.__dict__.update(state)
-
-
-def allow_mmengine_checkpoint_globals() -> bool:
-    """Let ``torch.load(weights_only=True)`` read MMEngine checkpoints.
-
-    The numpy and ``HistoryBuffer`` classes of MMEngine's message-hub state are
-    allow-listed, and ``HistoryBuffer`` pickles without function references, so
-    resume/load_from of checkpoints written with the plugin imported work under
-    torch's safe loader. Checkpoints saved by stock MMEngine on torch < 2.6 still
-    reference functions; torch's error then explains how to load them if trusted.
+    Registers :func:`legacy_checkpoint_globals` in torch's allow-list; MMEngine and
+    ``HistoryBuffer`` are left as they are. Checkpoints written now carry no such
+    objects (:class:`~mmseg_semivl.engine.hooks.PlainCheckpointStateHook`). Files
+    saved without that hook by stock MMEngine reference ``HistoryBuffer``'s statistic
+    functions (``getattr``), which stays refused; torch's error explains how to load
+    them if trusted.
 
     Returns:
         bool: False on torch versions without ``add_safe_globals`` (< 2.4),
         which load with ``weights_only=False`` anyway.
     """
-    from mmengine.logging import HistoryBuffer
-
-    HistoryBuffer.__getstate__ = _history_buffer_getstate
-    HistoryBuffer.__setstate__ = _history_buffer_setstate
     add_safe_globals = getattr(torch.serialization, 'add_safe_globals', None)
     if add_safe_globals is None:
         return False
-    add_safe_globals(mmengine_checkpoint_globals())
+    add_safe_globals(legacy_checkpoint_globals())
     return True
 
 
 def apply() -> None:
     """Apply every fix (idempotent). Called by ``mmseg_semivl/__init__.py``."""
     install_mmcv_ext_stub()
-    allow_mmengine_checkpoint_globals()
+    allow_legacy_checkpoint_globals()

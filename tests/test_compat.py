@@ -54,30 +54,59 @@ def test_stub_never_replaces_a_real_extension(monkeypatch):
 
 
 # ----------------------------------------------------------------- checkpoint loading
-CHECKPOINT_CODE = '''
+def test_import_leaves_history_buffer_pickling_to_mmengine():
+    # Older versions replaced HistoryBuffer.__getstate__/__setstate__ at import; now
+    # PlainCheckpointStateHook (a registered hook) makes checkpoints safe-loadable.
+    from mmengine.logging import HistoryBuffer
+    for name in ('__getstate__', '__setstate__'):
+        method = vars(HistoryBuffer)[name]
+        assert method.__module__ == 'mmengine.logging.history_buffer', name
+        assert method.__qualname__ == f'HistoryBuffer.{name}', name
+    fresh = run_python('''
+        import mmseg_semivl
+        from mmengine.logging import HistoryBuffer
+        print(HistoryBuffer.__getstate__.__module__, HistoryBuffer.__setstate__.__module__)
+    ''')
+    assert fresh.returncode == 0, fresh.stderr
+    assert fresh.stdout.split() == ['mmengine.logging.history_buffer'] * 2
+
+
+# What checkpoints of older plugin versions hold besides tensors: numpy scalars in meta,
+# numpy arrays (the random state's keys); HistoryBuffers, see
+# tests/test_engine/test_hooks/test_plain_checkpoint_state_hook.py.
+LEGACY_CODE = '''
 import numpy as np, torch
-from mmengine.logging import HistoryBuffer, MessageHub
-hub = MessageHub('ckpt_test')
-hub.update_scalar('train/loss', np.float64(0.5))
-hub.update_info('iter', 3)
-state = dict(message_hub=hub.state_dict(), meta=dict(seed=np.int64(3)),
+state = dict(meta=dict(seed=np.int64(3), iter=3),
+             random_state=dict(numpy=['MT19937', np.random.get_state()[1].copy(), 624, 0, 0.0]),
              arr=np.arange(4, dtype=np.float32))
 torch.save(state, {path!r})
 '''
 
 
-def test_mmengine_checkpoint_needs_safe_globals(tmp_path):
+def test_legacy_numpy_checkpoint_needs_the_allow_list(tmp_path):
     path = str(tmp_path / 'ckpt.pth')
-    made = run_python('import mmseg_semivl\n' + CHECKPOINT_CODE.format(path=path))
+    made = run_python(LEGACY_CODE.format(path=path))
     assert made.returncode == 0, made.stderr
-    # torch's default safe loader refuses MMEngine's message-hub state ...
-    without = run_python(f'import torch, mmengine; torch.load({path!r})')
+    # torch's default safe loader refuses the numpy objects ...
+    without = run_python(f'import torch; torch.load({path!r})')
     assert without.returncode != 0
     assert 'weights_only' in without.stderr.lower() or 'unpickl' in without.stderr.lower()
-    # ... and reads it once the plugin has allow-listed those classes.
+    # ... and reads them once the plugin has registered those classes.
     loaded = torch.load(path)
-    assert loaded['message_hub']['runtime_info']['iter'] == 3
+    assert loaded['meta']['seed'] == 3
     np.testing.assert_array_equal(loaded['arr'], np.arange(4, dtype=np.float32))
+    assert loaded['random_state']['numpy'][1].dtype == np.uint32
+
+
+def test_stock_history_buffer_pickle_stays_refused(tmp_path):
+    """The allow-list holds classes, never ``getattr``: stock MMEngine's pickle stays refused."""
+    from mmengine.logging import MessageHub
+    hub = MessageHub(f'stock_{id(tmp_path)}')
+    hub.update_scalar('train/loss', 0.5)
+    path = tmp_path / 'stock.pth'
+    torch.save(dict(message_hub=hub.state_dict()), path)
+    with pytest.raises(Exception, match='getattr'):
+        torch.load(path, weights_only=True)
 
 
 # ----------------------------------------------------------------- CPU distributed

@@ -18,11 +18,16 @@ log_processor = dict(
     custom_cfg=[dict(data_src='skipped_steps', method_name='max', window_size='global')])
 # Exact resume (RNG states in checkpoints), strict checkpoint compatibility, and the
 # class/crop consistency checks before training (docs/reliability.md).
+# PlainCheckpointStateHook saves the message hub as tensors and plain data: torch >= 2.6
+# loads checkpoints with weights_only=True, which refuses MMEngine's HistoryBuffer (its
+# pickle references functions); without the hook, --resume of our checkpoints fails.
+# A config that replaces custom_hooks must list it again (docs/compatibility.md).
 # Every `interval` iterations, vis/iter_N.png shows image | ground truth | prediction |
 # pseudo-label | dense CLIP guidance for a few fixed unlabeled images.
 custom_hooks = [
     dict(type='ExactResumeHook'),
     dict(type='CheckpointCompatibilityHook'),
+    dict(type='PlainCheckpointStateHook'),
     dict(type='SetupCheckHook'),
     dict(type='SemiVLVisualizationHook', interval=2000, num_images=4),
 ]

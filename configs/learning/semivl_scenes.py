@@ -39,6 +39,8 @@ default_hooks = dict(
 custom_hooks = [
     dict(type='ExactResumeHook'),
     dict(type='CheckpointCompatibilityHook'),
+    # checkpoints that torch's weights_only loader reads (resume)
+    dict(type='PlainCheckpointStateHook'),
     dict(type='SetupCheckHook'),
 ]
 randomness = dict(seed=0)

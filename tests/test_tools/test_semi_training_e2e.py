@@ -30,7 +30,8 @@ def test_tiny_semivl_run_evaluates_and_resumes(tmp_path, demo_config, tiny_train
     })
     argv = [demo_config, '--work-dir', str(tmp_path), '--cfg-options', *options]
     cfg = train_tool.build_config(train_tool.parse_args(argv))
-    cfg.custom_hooks = [dict(type='InterruptAfterIterHook', iteration=STOP_AT)]
+    cfg.custom_hooks = [dict(type='PlainCheckpointStateHook'),  # resumable under weights_only
+                        dict(type='InterruptAfterIterHook', iteration=STOP_AT)]
     first = Runner.from_cfg(cfg)
     with pytest.raises(Interrupted):
         first.train()

@@ -37,7 +37,8 @@ def test_train_saves_and_resumes_from_the_saved_iteration(tmp_path, demo_config,
     options = tiny_train_options(max_iters=6, **{'default_hooks.checkpoint.interval': 2})
     cfg = train_tool.build_config(train_tool.parse_args(
         [demo_config, '--work-dir', str(tmp_path), '--cfg-options', *options]))
-    cfg.custom_hooks = [dict(type='InterruptAfterIterHook', iteration=4)]
+    cfg.custom_hooks = [dict(type='PlainCheckpointStateHook'),  # resumable under weights_only
+                        dict(type='InterruptAfterIterHook', iteration=4)]
     with pytest.raises(Interrupted):
         Runner.from_cfg(cfg).train()
     ckpt = torch.load(tmp_path / 'iter_4.pth', map_location='cpu')  # weights_only default

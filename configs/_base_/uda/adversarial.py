@@ -5,5 +5,6 @@
 # an adversarial schedule (two optimizers).
 _base_ = ['./runtime.py']
 model_wrapper_cfg = dict(type='AdversarialDistributedDataParallel')
+# PlainCheckpointStateHook: checkpoints that torch's weights_only loader reads (resume).
 custom_hooks = [dict(type='ExactResumeHook'), dict(type='CheckpointCompatibilityHook'),
-                dict(type='SetupCheckHook')]
+                dict(type='PlainCheckpointStateHook'), dict(type='SetupCheckHook')]

@@ -20,6 +20,8 @@ model = dict(
 custom_hooks = [
     dict(type='ExactResumeHook'),
     dict(type='CheckpointCompatibilityHook'),
+    # checkpoints that torch's weights_only loader reads (resume)
+    dict(type='PlainCheckpointStateHook'),
     # momentum = 1 - alpha; warm_up gives alpha_t = min(1 - 1/(t+1), alpha)
     dict(type='EMATeacherHook', momentum=1 - ema_alpha, warm_up=True),
 ]

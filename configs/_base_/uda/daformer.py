@@ -10,5 +10,7 @@ model = dict(feature_distance=dict(loss_weight=0.005, classes=(6, 7, 11, 12, 13,
 custom_hooks = [
     dict(type='ExactResumeHook'),
     dict(type='CheckpointCompatibilityHook'),
+    # checkpoints that torch's weights_only loader reads (resume)
+    dict(type='PlainCheckpointStateHook'),
     dict(type='EMATeacherHook', momentum=1 - ema_alpha, warm_up=True),
 ]

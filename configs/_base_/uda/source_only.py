@@ -2,4 +2,6 @@
 # images of the UDA batch are loaded but unused), same batch, schedule and evaluation.
 _base_ = ['./runtime.py']
 model = dict(type='SourceOnlySegmentor')
-custom_hooks = [dict(type='ExactResumeHook'), dict(type='CheckpointCompatibilityHook')]
+# PlainCheckpointStateHook: checkpoints that torch's weights_only loader reads (resume).
+custom_hooks = [dict(type='ExactResumeHook'), dict(type='CheckpointCompatibilityHook'),
+                dict(type='PlainCheckpointStateHook')]

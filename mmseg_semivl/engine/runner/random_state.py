@@ -18,16 +18,17 @@ def get_random_state() -> RandomState:
     (dropout, CutMix boxes, DataLoader seeds) and, when present, the CUDA generators.
 
     Returns:
-        dict: ``{'python', 'numpy', 'torch', 'cuda'}``; picklable and accepted by
-        ``torch.load(weights_only=True)`` once the plugin is imported (numpy arrays
-        are allow-listed by :mod:`mmseg_semivl.compat`).
+        dict: ``{'python', 'numpy', 'torch', 'cuda'}`` of lists, Python scalars and
+        tensors only, which ``torch.load(weights_only=True)`` reads without any
+        allow-list.
     """
     numpy_state = np.random.get_state()
     return {
         'python': _python_state_to_list(random.getstate()),
-        # ('MT19937', keys uint32[624], pos, has_gauss, cached_gaussian)
-        'numpy': [numpy_state[0], numpy_state[1].copy(), int(numpy_state[2]),
-                  int(numpy_state[3]), float(numpy_state[4])],
+        # ('MT19937', keys uint32[624], pos, has_gauss, cached_gaussian); the keys as an
+        # int64 tensor (exact for uint32), not a numpy array the safe loader refuses.
+        'numpy': [numpy_state[0], torch.from_numpy(numpy_state[1].astype(np.int64)),
+                  int(numpy_state[2]), int(numpy_state[3]), float(numpy_state[4])],
         'torch': torch.get_rng_state(),
         'cuda': torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
     }
@@ -39,13 +40,23 @@ def set_random_state(state: RandomState) -> None:
     Args:
         state (dict): A snapshot. CUDA states are restored only when the number of
             visible devices matches (a CPU checkpoint resumed on GPU keeps its seeds).
+            NumPy's keys may be a tensor or, in checkpoints of older versions, a
+            numpy array.
     """
     random.setstate(_python_state_from_list(state['python']))
-    np.random.set_state(tuple(state['numpy']))
-    torch.set_rng_state(state['torch'])
+    np.random.set_state(_numpy_state_from_list(state['numpy']))
+    # .cpu(): resume maps a checkpoint's tensors to the training device.
+    torch.set_rng_state(state['torch'].cpu())
     cuda = state.get('cuda') or []
     if cuda and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
         torch.cuda.set_rng_state_all(cuda)
+
+
+def _numpy_state_from_list(state: list) -> tuple:
+    name, keys, pos, has_gauss, cached_gaussian = state
+    if isinstance(keys, torch.Tensor):
+        keys = keys.cpu().numpy()
+    return name, np.asarray(keys).astype(np.uint32), pos, has_gauss, cached_gaussian
 
 
 def _python_state_to_list(state: tuple) -> list:

@@ -41,7 +41,8 @@ def tiny_run_cfg(demo_config, tiny_train_options):
     """``make(work_dir, max_iters, ckpt_interval, batch_size=4, **options) -> Config``.
 
     Training only (no validation), checkpoints every ``ckpt_interval`` iterations,
-    ``ExactResumeHook`` on; ``--resume`` semantics via ``resume=True``.
+    ``ExactResumeHook`` and ``PlainCheckpointStateHook`` on; ``--resume`` semantics via
+    ``resume=True``.
     """
 
     def make(work_dir, max_iters, ckpt_interval, batch_size=4, resume=False, **options):
@@ -53,7 +54,7 @@ def tiny_run_cfg(demo_config, tiny_train_options):
             argv.insert(1, '--resume')  # no path: the latest checkpoint of work_dir
         cfg = train_tool.build_config(train_tool.parse_args(argv))
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-        cfg.custom_hooks = [dict(type='ExactResumeHook')]
+        cfg.custom_hooks = [dict(type='ExactResumeHook'), dict(type='PlainCheckpointStateHook')]
         cfg = shrink_crops(cfg)
         _warm_text_embedding_cache(cfg)
         return cfg

@@ -45,7 +45,9 @@ def test_interrupted_and_resumed_run_matches_uninterrupted(tmp_path, tiny_run_cf
 
 def test_checkpoints_without_random_state_still_resume(tmp_path, tiny_run_cfg):
     cfg = tiny_run_cfg(tmp_path, max_iters=1, ckpt_interval=1)
-    cfg.custom_hooks = []  # an older run, saved without the hook
+    # An older run, saved without ExactResumeHook (the plain message hub keeps the file
+    # loadable by torch's safe loader).
+    cfg.custom_hooks = [dict(type='PlainCheckpointStateHook')]
     _train(cfg)
     assert 'random_state' not in torch.load(tmp_path / 'iter_1.pth', map_location='cpu')
     resumed = _train(tiny_run_cfg(tmp_path, max_iters=2, ckpt_interval=2, resume=True))

@@ -1,10 +1,11 @@
 """A two-parameter MMEngine runner (milliseconds per iteration) for checkpoint-hook tests."""
 import uuid
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
 from mmengine.evaluator import BaseMetric, Evaluator
+from mmengine.hooks import Hook
 from mmengine.model import BaseModel
 from mmengine.runner import Runner
 from torch.utils.data import DataLoader, Dataset
@@ -60,9 +61,16 @@ def _loader() -> DataLoader:
 
 def toy_runner(work_dir, max_iters: int, checkpoint: Dict, resume: bool = False,
                load_from: Optional[str] = None, metric_values: Optional[Sequence[float]] = None,
-               val_interval: int = 1) -> Runner:
-    """A Runner in the mmseg scope whose ``default_hooks.checkpoint`` is ``checkpoint``."""
+               val_interval: int = 1,
+               custom_hooks: Optional[List[Union[Dict, Hook]]] = None) -> Runner:
+    """A Runner in the mmseg scope whose ``default_hooks.checkpoint`` is ``checkpoint``.
+
+    ``custom_hooks`` defaults to ``PlainCheckpointStateHook`` alone, as in our configs:
+    without it torch's safe loader refuses the checkpoints' message hub on resume.
+    """
     val = metric_values is not None
+    if custom_hooks is None:
+        custom_hooks = [dict(type='PlainCheckpointStateHook')]
     return Runner(
         model=ToyModel(),
         work_dir=str(work_dir),
@@ -76,6 +84,7 @@ def toy_runner(work_dir, max_iters: int, checkpoint: Dict, resume: bool = False,
         default_hooks=dict(checkpoint=dict(dict(type='AtomicCheckpointHook'), by_epoch=False,
                                            **checkpoint),
                            logger=dict(type='LoggerHook', interval=1)),
+        custom_hooks=custom_hooks,
         default_scope='mmseg',
         resume=resume,
         load_from=load_from,
