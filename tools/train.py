@@ -24,6 +24,7 @@ from mmseg_semivl.engine.optim_wrappers import NonFiniteStepError  # noqa: E402
 from mmseg_semivl.engine.runner import (ConfigArgumentError, ResumeError,  # noqa: E402
                                         check_class_vocabulary, check_resume_file,
                                         check_run_config, resolve_resume)
+from mmseg_semivl.engine.hooks import ensure_plain_checkpoint_state  # noqa: E402
 from mmseg_semivl.engine.model_wrappers import setup_cpu_distributed  # noqa: E402
 from mmseg_semivl.utils.cli import (configure_cpu_threads, enable_bf16_amp,  # noqa: E402
                                     load_run_config)
@@ -87,6 +88,9 @@ def build_config(args) -> Config:
         enable_bf16_amp(cfg)
     check_run_config(cfg)  # a misspelt hook/loop argument fails now, not at the first save
     check_class_vocabulary(cfg)  # names the class-definition file and the missing class
+    if ensure_plain_checkpoint_state(cfg):
+        print_log('custom_hooks lacked PlainCheckpointStateHook: added, so that checkpoints '
+                  "resume under torch's safe loader", logger='current', level=logging.WARNING)
     if drop_unlabeled_stream(cfg):
         print_log('model.use_consistency=False: training on the labeled stream alone (no loss '
                   'would read the unlabeled images)', logger='current')

@@ -177,3 +177,28 @@ class PlainCheckpointStateHook(Hook):
         hub = checkpoint.get('message_hub')
         if isinstance(hub, dict) and isinstance(hub.get('log_scalars'), dict):
             checkpoint['message_hub'] = message_hub_from_plain(hub)
+
+
+def ensure_plain_checkpoint_state(cfg: Any) -> bool:
+    """Add ``PlainCheckpointStateHook`` to ``cfg.custom_hooks`` when a config left it out.
+
+    A config that replaces ``custom_hooks`` (its own list) would otherwise save stock
+    MMEngine message hubs, which torch's safe loader refuses on resume. ``tools/train.py``
+    calls this before building the runner.
+
+    Args:
+        cfg (Config): The run config (changed in place).
+
+    Returns:
+        bool: True when the hook was added.
+    """
+    hooks = list(cfg.get('custom_hooks') or [])
+
+    def name(hook: Any) -> str:
+        kind = hook.get('type', '') if isinstance(hook, dict) else type(hook)
+        return (kind if isinstance(kind, str) else kind.__name__).split('.')[-1]
+
+    if any(name(h) == 'PlainCheckpointStateHook' for h in hooks):
+        return False
+    cfg.custom_hooks = hooks + [dict(type='PlainCheckpointStateHook')]
+    return True

@@ -319,3 +319,20 @@ def test_message_hub_state_keeps_key_order():
     assert list(checkpoint['message_hub']['log_scalars']) == ['b', 'a']
     assert checkpoint['message_hub']['resumed_keys'] == state['resumed_keys']
     assert checkpoint['message_hub']['resumed_keys'] is not state['resumed_keys']
+
+
+def test_a_config_without_the_hook_gets_it_from_the_train_tool():
+    from mmengine.config import Config
+
+    from mmseg_semivl.engine.hooks import PlainCheckpointStateHook, ensure_plain_checkpoint_state
+    cfg = Config(dict(custom_hooks=[dict(type='ExactResumeHook')]))
+    assert ensure_plain_checkpoint_state(cfg) is True
+    assert [h['type'] for h in cfg.custom_hooks] == ['ExactResumeHook',
+                                                     'PlainCheckpointStateHook']
+    assert ensure_plain_checkpoint_state(cfg) is False  # once
+    for hooks in (None, [PlainCheckpointStateHook()],
+                  [dict(type='mmseg.PlainCheckpointStateHook')]):
+        cfg = Config(dict(custom_hooks=hooks)) if hooks is not None else Config(dict())
+        added = ensure_plain_checkpoint_state(cfg)
+        assert added is (hooks is None)
+        assert len(cfg.custom_hooks) == (1 if hooks is None else len(hooks))
