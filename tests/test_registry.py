@@ -3,8 +3,8 @@ import subprocess
 import sys
 
 import pytest
-from mmseg.registry import (DATA_SAMPLERS, DATASETS, HOOKS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS,
-                            TRANSFORMS)
+from mmseg.registry import (DATA_SAMPLERS, DATASETS, HOOKS, LOOPS, MODELS,
+                            OPTIM_WRAPPER_CONSTRUCTORS, TRANSFORMS)
 
 import mmseg_semivl  # noqa: F401
 
@@ -22,7 +22,9 @@ EXPECTED = {
                  'PackSemiInputs', 'LoadOptionalAnnotations'],
     DATA_SAMPLERS: ['MultiSourceSampler', 'RareClassMultiSourceSampler'],
     OPTIM_WRAPPER_CONSTRUCTORS: ['TrainableParamsOptimWrapperConstructor'],
-    HOOKS: ['EMATeacherHook'],
+    HOOKS: ['EMATeacherHook', 'PlainCheckpointStateHook', 'AtomicCheckpointHook',
+            'ExactResumeHook', 'CheckpointCompatibilityHook'],
+    LOOPS: ['SourceEpochTrainLoop', 'MultiDomainValLoop'],
 }
 
 
@@ -35,7 +37,8 @@ def test_expected_names_resolve_to_plugin_classes(registry):
 
 
 @pytest.mark.parametrize(
-    'registry', [MODELS, DATASETS, TRANSFORMS, DATA_SAMPLERS, HOOKS, OPTIM_WRAPPER_CONSTRUCTORS],
+    'registry', [MODELS, DATASETS, TRANSFORMS, DATA_SAMPLERS, HOOKS, LOOPS,
+                 OPTIM_WRAPPER_CONSTRUCTORS],
     ids=lambda r: r.name)
 def test_every_plugin_registration_is_reachable(registry):
     plugin = {name: cls for name, cls in registry.module_dict.items()

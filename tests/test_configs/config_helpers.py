@@ -38,7 +38,7 @@ LEAF_CONFIGS: List[Path] = sorted(
     p for p in CONFIG_ROOT.rglob('*.py') if '_base_' not in p.relative_to(CONFIG_ROOT).parts
     and p not in UDA_SELF_TRAINING_CONFIGS)
 
-#: Benchmark facts per dataset family (paper Sec. 4.1, facts file "Schedules").
+#: Benchmark facts per dataset family (paper Sec. 4.1, docs/reference.md "Schedules").
 FAMILIES: Dict[str, dict] = {
     'voc': dict(dataset_type='PascalVOCSplitDataset', num_classes=21, lists='pascal',
                 data_root='data/VOCdevkit/VOC2012', num_train=10582, epochs=80, lr=1e-4,

@@ -1,5 +1,5 @@
 """Benchmark configs: schedule lengths, optimiser, data and class definitions against the
-paper's protocol (Sec. 4.1 and the facts file), for every split of every family."""
+paper's protocol (Sec. 4.1 and docs/reference.md), for every split of every family."""
 import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import math
@@ -73,7 +73,7 @@ def test_split_and_iterations(path):
 
 def test_iteration_examples():
     # Hand-computed: VOC 92 = 80 x ceil(10,490 / 8) = 80 x 1,312; Cityscapes 1/16 =
-    # 240 x ceil(2,789 / 8) = 240 x 349 = 83,760 (the facts file's number).
+    # 240 x ceil(2,789 / 8) = 240 x 349 = 83,760 (docs/reference.md, "Schedules").
     assert expected_iterations('voc', 92) == 104_960
     assert expected_iterations('cityscapes', 186) == 83_760
     assert expected_iterations('cityscapes', 100) == 86_400

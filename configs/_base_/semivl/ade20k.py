@@ -2,7 +2,7 @@
 # decoder and the dense CLIP guidance both use the class names, 512 crops, sliding
 # window 512 / stride 426 at short side 512, 40 epochs of AdamW at lr 4e-4
 # (backbone x 0.001).
-# With 150 classes the decoder dominates memory and compute (facts file): 8 + 8 images
+# With 150 classes the decoder dominates memory and compute (docs/reference.md, "Cost"): 8 + 8 images
 # in one process need ~180 GiB without checkpointing (estimate, docs/performance.md);
 # configs/semivl/ade_158_1xb16.py fits one 80 GB GPU with `class_chunk_size=30`,
 # `with_cp=True` and `gn_type='AutocastGN'` on the decoder and bf16 AMP.

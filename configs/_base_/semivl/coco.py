@@ -2,7 +2,7 @@
 # decoder and the dense CLIP guidance both use the class names (no public annotation
 # guidelines), 512 crops, sliding window 512 / stride 426 on the original images,
 # 10 epochs of AdamW at lr 4e-4 (backbone x 0.001).
-# The decoder costs ~3.3 GFLOP per class and image (facts file): with 81 classes it
+# The decoder costs ~3.3 GFLOP per class and image (docs/reference.md, "Cost"): with 81 classes it
 # outweighs the ViT. One GPU's share (1 + 1 images) is estimated at 13.8 GiB with
 # bf16 AMP (docs/performance.md); for more images per GPU set
 # `model.decode_head.class_chunk_size` (e.g. 27), `model.decode_head.with_cp=True` and

@@ -14,7 +14,7 @@ from torch import Tensor
 class ConfidenceMaskedCrossEntropy(nn.Module):
     """Pixel-wise CE to pseudo-labels where their confidence reaches a threshold.
 
-    This is both of SemiVL's unlabeled losses (facts file, "Training step"):
+    This is both of SemiVL's unlabeled losses (docs/reference.md, "Training step"):
 
     * consistency (UniMatch), ``threshold=0.95, normalizer='valid'``: the sum over
       confident valid pixels divided by the number of *valid* pixels;
