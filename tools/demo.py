@@ -75,16 +75,19 @@ def parse_args(argv=None):
                         default='dacs',
                         help='--task uda: the adaptation method (self-training or adversarial); '
                         'dacs-vl: DACS + dense CLIP guidance from the tiny pretrained CLIP, '
-                        'trained beside plain DACS; duda: a small student with DACS vs with '
+                        'trained beside plain DACS; dacs-planted / dida-planted / '
+                        'advent-planted: that method + dense guidance from a planted reference, '
+                        'trained beside the plain method; duda: a small student with DACS vs with '
                         'DUDA over --seeds (mmseg_semivl/demo/duda_demo.py)')
     parser.add_argument('--planted-iters', type=int, default=None,
-                        help='--method dacs-planted: iterations of the planted reference '
+                        help='--method *-planted: iterations of the planted reference '
                         '(default: --iters)')
     parser.add_argument('--planted-checkpoint', default=None,
-                        help='--method dacs-planted: reuse this planted reference checkpoint '
+                        help='--method *-planted: reuse this planted reference checkpoint '
                         'instead of training one')
     parser.add_argument('--guidance-weight', type=float, default=0.1,
-                        help='--task uda --method dacs-vl: lambda_0 of the dense CLIP guidance')
+                        help='--task uda --method dacs-vl / *-planted: lambda_0 of the dense '
+                        'guidance')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2],
                         help='--method duda: the seeds of the comparison')
     parser.add_argument('--data-root', default=None,

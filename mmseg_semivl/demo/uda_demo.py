@@ -23,9 +23,12 @@ from mmengine.config import Config
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 UDA_DEMO_CONFIG = osp.join(REPO, 'configs', 'demo', 'dacs_scenes_uda_demo.py')
 UDA_METHODS = ('dacs', 'daformer', 'mic', 'dida', 'advent', 'adaptsegnet', 'dacs-vl',
-               'dacs-planted')
-#: Vision-language methods (issue 21) and the plain method they are compared with.
-VL_BASELINE = {'dacs-vl': 'dacs', 'dacs-planted': 'dacs'}
+               'dacs-planted', 'dida-planted', 'advent-planted')
+#: Vision-language methods (issue 21) and the plain method they are compared with:
+#: '<method>-vl' guides with the tiny pretrained CLIP, '<method>-planted' with a planted
+#: reference (a segmentor trained on labeled target-style scenes).
+VL_BASELINE = {'dacs-vl': 'dacs', 'dacs-planted': 'dacs', 'dida-planted': 'dida',
+               'advent-planted': 'advent'}
 #: Settings of the dense CLIP guidance of ``--method dacs-vl``: the tiny CLIP pretrained on
 #: the scene world ('tiny-scenes-long', dense MaskCLIP 49.7 mIoU on its own scenes) at its
 #: own logit scale, the scenes class definitions (concepts-max); SemiVL's lambda_0 0.1 with
@@ -49,6 +52,9 @@ ADVERSARIAL_SCHEDULE = osp.join(REPO, 'configs', '_base_', 'schedules',
 def method_config(base: Config, method: str, num_classes: int,
                   guidance_weight: float = 0.1, planted: str = None) -> Config:
     """The demo config for ``method`` ('source_only', 'dacs', 'daformer', 'mic', ...)."""
+    if method in VL_BASELINE:
+        return with_guidance(method_config(base, VL_BASELINE[method], num_classes),
+                             method.rsplit('-', 1)[1], guidance_weight, planted)
     cfg = copy.deepcopy(base)
     if method == 'source_only':
         cfg.model = dict(type='SourceOnlySegmentor', student=cfg.model.student,
@@ -60,21 +66,6 @@ def method_config(base: Config, method: str, num_classes: int,
         for hook in cfg.custom_hooks:
             if hook['type'] == 'EMATeacherHook':
                 hook['momentum'] = 0.001
-    elif method == 'dacs-vl':
-        # DACS + dense CLIP guidance on the target images (the ClassMix view's target
-        # pixels; pasted source pixels ignored). The student (tiny MiT, ImageNet
-        # normalisation) is unchanged; target images are re-normalised for the CLIP.
-        cfg.model.guidance = tiny_guidance_model(cfg.crop_size[0])
-        cfg.model.clip_guidance = dict(weight=guidance_weight,
-                                       temperature=TINY_GUIDANCE_TEMPERATURE)
-    elif method == 'dacs-planted':
-        # DACS + dense guidance whose frozen reference is a planted segmentor: the demo's
-        # student trained source-only on labeled target-style scenes (``planted``: its
-        # checkpoint). Logits at T = 1, the student's own normalisation.
-        cfg.model.guidance = dict(type='SegmentorScores', segmentor=copy.deepcopy(
-            cfg.model.student), checkpoint=planted)
-        cfg.model.clip_guidance = dict(weight=guidance_weight, temperature=1.0, mean=None,
-                                       std=None)
     elif method == 'mic':
         cfg.model.mic = dict(block_size=8, mask_ratio=0.7, loss_weight=1.0)
     elif method == 'dida':
@@ -96,6 +87,29 @@ def method_config(base: Config, method: str, num_classes: int,
         cfg.param_scheduler = schedule.param_scheduler
     elif method != 'dacs':
         raise ValueError(f'--method must be one of {UDA_METHODS}, got {method!r}')
+    return cfg
+
+
+def with_guidance(cfg: Config, kind: str, guidance_weight: float, planted: str = None) -> Config:
+    """A demo method config plus dense guidance on the target images.
+
+    ``kind='vl'``: the tiny CLIP pretrained on the scene world (the student, tiny MiT with
+    ImageNet normalisation, is unchanged; target images are re-normalised for the CLIP).
+    ``kind='planted'``: a planted reference, the demo's student trained source-only on
+    labeled target-style scenes (``planted``: its checkpoint), its logits at T = 1 in the
+    student's own normalisation. Each method guides its own target prediction (DACS, DIDA:
+    the ClassMix view's target pixels, pasted source pixels ignored; AdvEnt: the target
+    prediction).
+    """
+    if kind == 'vl':
+        cfg.model.guidance = tiny_guidance_model(cfg.crop_size[0])
+        cfg.model.clip_guidance = dict(weight=guidance_weight,
+                                       temperature=TINY_GUIDANCE_TEMPERATURE)
+    else:
+        cfg.model.guidance = dict(type='SegmentorScores', segmentor=copy.deepcopy(
+            cfg.model.student), checkpoint=planted)
+        cfg.model.clip_guidance = dict(weight=guidance_weight, temperature=1.0, mean=None,
+                                       std=None)
     return cfg
 
 
@@ -211,8 +225,9 @@ def run_uda_demo(work_dir: str, data_root: str = None, method: str = 'dacs',
                  planted_iters: int = None) -> Dict:
     """Train source-only and ``method`` for the same iterations; write metrics and a panel.
 
-    A vision-language method (``dacs-vl``) also trains its plain method (key 'plain',
-    same seed) and reports the guidance CLIP's zero-shot mIoU on the target-val images.
+    A vision-language method (``dacs-vl``, ``<method>-planted``) also trains its plain
+    method (key 'plain', same seed) and reports the guidance model's own mIoU on the
+    target-val images.
     """
     from mmseg_semivl.demo.uda_scenes import write_uda_scene_task
     work_dir = osp.abspath(work_dir)
@@ -234,7 +249,7 @@ def run_uda_demo(work_dir: str, data_root: str = None, method: str = 'dacs',
         runs.insert(1, ('plain', VL_BASELINE[method]))
     roots = {key: data_root for key, _ in runs}
     steps = {key: iters for key, _ in runs}
-    if method == 'dacs-planted' and planted_checkpoint is None:
+    if method.endswith('-planted') and planted_checkpoint is None:
         # The planted reference first: source-only on labeled target-style scenes, seed 0
         # whatever the run's seed (one fixed reference for every seed of a benchmark).
         from mmseg_semivl.demo.uda_scenes import write_target_oracle_task

@@ -113,13 +113,15 @@ def test_duda_demo_compares_the_small_student_with_dacs(tmp_path):
     assert 'seed  DACS   DUDA   margin' in proc.stdout
 
 
-def test_uda_demo_planted_reference(tmp_path):
-    """--method dacs-planted: a reference trained on labeled target-style scenes (its own
-    stream) guides DACS; the reference's own mIoU is its guidance mIoU (same predictions)."""
+@pytest.mark.parametrize('method', ['dacs-planted', 'advent-planted'])
+def test_uda_demo_planted_reference(tmp_path, method):
+    """--method dacs-planted (advent-planted): a reference trained on labeled target-style
+    scenes (its own stream) guides DACS (AdvEnt's target prediction); the reference's own
+    mIoU is its guidance mIoU (same predictions)."""
     out = tmp_path / 'out'
-    run(['--out', str(out), '--method', 'dacs-planted'], tmp_path)
+    run(['--out', str(out), '--method', method], tmp_path)
     metrics = json.loads((out / 'metrics.json').read_text())
-    assert metrics['method'] == 'dacs-planted'
+    assert metrics['method'] == method
     for key in ('source_only', 'plain', 'adapted', 'planted_reference'):
         assert 0 <= metrics[key]['mIoU'] <= 100
     assert metrics['guidance_zero_shot']['mIoU'] == pytest.approx(
