@@ -1,10 +1,5 @@
 # SemiVL on ADE20K, 316 labeled images.
 # Paper Table 4: 33.7 mIoU.
-_base_ = ['../_base_/semivl/ade20k.py']
-split = '1_64'  # mmseg_semivl/splits/ade/1_64: 316 labeled images
 # 40 epochs x ceil((20,210 - 316) unlabeled / 8 per step) = 40 x 2,487
 # = 99,480 iterations (SourceEpochTrainLoop computes them from the split)
-train_dataloader = dict(dataset=dict(datasets=[
-    dict(_base_.labeled_dataset, ann_file=f'ade/{split}/labeled.txt'),
-    dict(_base_.unlabeled_dataset, ann_file=f'splits/ade/{split}/unlabeled.txt'),
-]))
+_base_ = ['../_base_/semivl/ade20k.py', '../_base_/datasets/splits/ade_316.py']

@@ -1,11 +1,6 @@
 # SemiVL on Cityscapes, 744 labeled images.
 # Paper Table 5: 80.3 mIoU.
-_base_ = ['../_base_/semivl/cityscapes.py']
-split = '1_4'  # mmseg_semivl/splits/cityscapes/1_4: 744 labeled images
 # 240 epochs x ceil((2,975 - 744) unlabeled / 8 per step) = 240 x 279
 # (the reference trains every split 83,760 iterations; see docs/deviations.md)
 # = 66,960 iterations (SourceEpochTrainLoop computes them from the split)
-train_dataloader = dict(dataset=dict(datasets=[
-    dict(_base_.labeled_dataset, ann_file=f'cityscapes/{split}/labeled.txt'),
-    dict(_base_.unlabeled_dataset, ann_file=f'splits/cityscapes/{split}/unlabeled.txt'),
-]))
+_base_ = ['../_base_/semivl/cityscapes.py', '../_base_/datasets/splits/cityscapes_744.py']

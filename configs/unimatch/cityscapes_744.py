@@ -1,11 +1,6 @@
 # UniMatch (ViT-B/16, CLIP init.) on Cityscapes, 744 labeled images.
 # Paper Table 5 (ImageNet init.): 79.1 mIoU.
-_base_ = ['../_base_/unimatch/cityscapes.py']
-split = '1_4'  # mmseg_semivl/splits/cityscapes/1_4: 744 labeled images
 # 240 epochs x ceil((2,975 - 744) unlabeled / 8 per step) = 240 x 279
 # (the reference trains every split 83,760 iterations; see docs/deviations.md)
 # = 66,960 iterations (SourceEpochTrainLoop computes them from the split)
-train_dataloader = dict(dataset=dict(datasets=[
-    dict(_base_.labeled_dataset, ann_file=f'cityscapes/{split}/labeled.txt'),
-    dict(_base_.unlabeled_dataset, ann_file=f'splits/cityscapes/{split}/unlabeled.txt'),
-]))
+_base_ = ['../_base_/unimatch/cityscapes.py', '../_base_/datasets/splits/cityscapes_744.py']

@@ -1,10 +1,5 @@
 # UniMatch (ViT-B/16, CLIP init.) on COCO, 925 labeled images.
 # Paper Table 3 (ImageNet init.): 49.1 mIoU.
-_base_ = ['../_base_/unimatch/coco.py']
-split = '1_128'  # mmseg_semivl/splits/coco/1_128: 925 labeled images
 # 10 epochs x ceil((118,287 - 925) unlabeled / 8 per step) = 10 x 14,671
 # = 146,710 iterations (SourceEpochTrainLoop computes them from the split)
-train_dataloader = dict(dataset=dict(datasets=[
-    dict(_base_.labeled_dataset, ann_file=f'coco/{split}/labeled.txt'),
-    dict(_base_.unlabeled_dataset, ann_file=f'splits/coco/{split}/unlabeled.txt'),
-]))
+_base_ = ['../_base_/unimatch/coco.py', '../_base_/datasets/splits/coco_925.py']

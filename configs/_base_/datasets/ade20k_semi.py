@@ -2,7 +2,7 @@
 # semi-supervised training. The reference trains and evaluates it exactly like VOC
 # (rescale 0.5-2.0 x (2048, 512), 512 crops, validation at short side 512), so the
 # pipelines are VOC's; label 0 ("other") is ignored by ADE20KSplitDataset
-# (reduce_zero_label=True). Per-split configs replace `labeled_dataset` and
+# (reduce_zero_label=True). The split bases (datasets/splits/ade_*.py) replace `labeled_dataset` and
 # `unlabeled_dataset`. The shipped lists are named by the labeled fraction:
 # ade/1_128 = 158, 1_64 = 316, 1_32 = 632, 1_16 = 1263, 1_8 = 2526 images.
 _base_ = ['./voc_semi.py']

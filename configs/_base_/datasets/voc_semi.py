@@ -6,7 +6,7 @@
 # - random rescale to 0.5-2.0 x (2048, 512), 512 x 512 crop, flip; the unlabeled
 #   stream adds its strong views and CutMix boxes;
 # - validation at short side 512 (sliding-window inference: the model's test_cfg).
-# Per-split configs replace the two lists through `labeled_dataset` and
+# The split bases (datasets/splits/voc_*.py) replace the two lists through `labeled_dataset` and
 # `unlabeled_dataset`. `tools/dataset_converters/prepare_voc.py` checks or builds the
 # folder; `tools/make_unlabeled_split.py pascal <data_root> --split <n>` writes the
 # unlabeled list (see docs/data_preparation.md).

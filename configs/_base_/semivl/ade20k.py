@@ -7,8 +7,7 @@
 # configs/semivl/ade_158_1xb16.py fits one 80 GB GPU with `class_chunk_size=30`,
 # `with_cp=True` and `gn_type='AutocastGN'` on the decoder and bf16 AMP.
 _base_ = [
-    '../default_runtime.py', '../models/semivl_vit-b16.py', '../datasets/ade20k_semi.py',
-    '../schedules/ade20k_40ep.py'
+    '../default_runtime.py', '../models/semivl_vit-b16.py', '../schedules/ade20k_40ep.py'
 ]
 model = dict(
     decode_head=dict(

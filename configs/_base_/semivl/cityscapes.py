@@ -13,10 +13,11 @@
 # Consistency loss: each image's CE weighted by its mean pseudo-label confidence, no 0.95
 # mask (the reference's conf_mode='pixelavg' on Cityscapes). See docs/deviations.md.
 _base_ = [
-    '../default_runtime.py', '../models/semivl_vit-b16.py', '../datasets/cityscapes_semi.py',
-    '../schedules/cityscapes_240ep.py'
+    '../default_runtime.py', '../models/semivl_vit-b16.py', '../schedules/cityscapes_240ep.py'
 ]
-crop_size = (801, 801)
+# The training crop of datasets/cityscapes_semi.py (a leaf's split base brings that file;
+# MMEngine allows a variable in one base only, hence its own name here).
+cityscapes_crop = (801, 801)
 model = dict(
     # 801 is not a multiple of 16: pad batches to the next multiple (816) instead of a
     # fixed size; padding is marked invalid, and the backbone resizes its positional
@@ -24,7 +25,7 @@ model = dict(
     data_preprocessor=dict(size=None, size_divisor=16),
     backbone=dict(
         type='CLIPWithConvSkip',
-        img_size=crop_size,
+        img_size=cityscapes_crop,
         skip_blocks=(4, ),
         conv_stem=dict(
             type='ResNetV1c',
@@ -44,5 +45,5 @@ model = dict(
         in_channels=(256, 768, 512),
         skip_channels=(32, 32)),
     loss_consistency=dict(conf_mode='pixelavg'),
-    guidance=dict(class_definitions='cityscapes', aggregation='max', img_size=crop_size),
-    test_cfg=dict(mode='slide', crop_size=crop_size, stride=(534, 534)))
+    guidance=dict(class_definitions='cityscapes', aggregation='max', img_size=cityscapes_crop),
+    test_cfg=dict(mode='slide', crop_size=cityscapes_crop, stride=(534, 534)))

@@ -8,8 +8,7 @@
 # `model.decode_head.class_chunk_size` (e.g. 27), `model.decode_head.with_cp=True` and
 # `model.decode_head.gn_type='AutocastGN'`.
 _base_ = [
-    '../default_runtime.py', '../models/semivl_vit-b16.py', '../datasets/coco_semi.py',
-    '../schedules/coco_10ep.py'
+    '../default_runtime.py', '../models/semivl_vit-b16.py', '../schedules/coco_10ep.py'
 ]
 model = dict(
     decode_head=dict(

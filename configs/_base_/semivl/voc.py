@@ -4,8 +4,7 @@
 # guidelines, max over concepts), 512 crops, sliding window 512 / stride 426 at short
 # side 512, 80 epochs of AdamW at lr 1e-4 (backbone x 0.01).
 _base_ = [
-    '../default_runtime.py', '../models/semivl_vit-b16.py', '../datasets/voc_semi.py',
-    '../schedules/voc_80ep.py'
+    '../default_runtime.py', '../models/semivl_vit-b16.py', '../schedules/voc_80ep.py'
 ]
 # The decoder embeds the reference's spelling of the class names ('diningtable', ...;
 # voc_reference_names.yaml, docs/deviations.md); set class_definitions='voc' for the

@@ -3,11 +3,13 @@
 # including the backbone lr x 0.1 and the 801 crops padded to 816.
 _base_ = [
     '../default_runtime.py', '../models/unimatch_vit-b16.py',
-    '../datasets/cityscapes_semi.py', '../schedules/cityscapes_240ep.py'
+    '../schedules/cityscapes_240ep.py'
 ]
-crop_size = (801, 801)
+# The training crop of datasets/cityscapes_semi.py (a leaf's split base brings that file;
+# MMEngine allows a variable in one base only, hence its own name here).
+cityscapes_crop = (801, 801)
 model = dict(
     data_preprocessor=dict(size=None, size_divisor=16),
-    backbone=dict(img_size=crop_size),
+    backbone=dict(img_size=cityscapes_crop),
     decode_head=dict(num_classes=19),
-    test_cfg=dict(mode='slide', crop_size=crop_size, stride=(534, 534)))
+    test_cfg=dict(mode='slide', crop_size=cityscapes_crop, stride=(534, 534)))

@@ -3,8 +3,7 @@
 # framework); the reference trains the fully fine-tuned ViT with backbone lr x 0.001
 # (experiments.py, "UniMatch w/ ViT") instead of SemiVL's x 0.01.
 _base_ = [
-    '../default_runtime.py', '../models/unimatch_vit-b16.py', '../datasets/voc_semi.py',
-    '../schedules/voc_80ep.py'
+    '../default_runtime.py', '../models/unimatch_vit-b16.py', '../schedules/voc_80ep.py'
 ]
 backbone_lr_mult = 0.001
 model = dict(decode_head=dict(num_classes=21))
