@@ -104,15 +104,21 @@ def test_guidance_loss_coverage_and_lambda_by_hand(source_pixels):
     model = dacs(guidance=GUIDANCE, clip_guidance=dict(GUIDE, source_pixels=source_pixels))
     assert 'frozen.guidance' in model.parts()
     assert not any(k.startswith('guidance.') for k in model.state_dict())
+    check_guidance_step(model, source_pixels)
+
+
+def check_guidance_step(model, source_pixels, lam=0.075):
+    """One seeded step of ``model``: its guidance loss, coverage and lambda_t equal the
+    hand computation (at the progress set by the caller). Returns the step's losses."""
     inputs, samples = uda_batch()
     torch.manual_seed(11)
     losses = model.loss(inputs, samples)
-
-    expected, keep, conf = hand_guidance_loss(model, inputs, samples, source_pixels, 0.075)
+    expected, keep, conf = hand_guidance_loss(model, inputs, samples, source_pixels, lam)
     assert keep.any()
     torch.testing.assert_close(losses['unsup.loss_guidance'], expected)
     torch.testing.assert_close(losses['unsup.guidance_coverage'], (conf >= 0.5).float().mean())
-    assert losses['unsup.lambda_guidance'].item() == pytest.approx(0.075)
+    assert losses['unsup.lambda_guidance'].item() == pytest.approx(lam)
+    return losses
 
 
 def test_guidance_needs_a_model_and_a_known_source_pixel_rule():

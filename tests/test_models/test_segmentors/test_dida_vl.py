@@ -6,7 +6,7 @@ import torch
 
 from semi_batch import set_progress
 from test_dacs import uda_batch
-from test_dacs_vl import (GUIDANCE, GUIDE, assert_bitwise, hand_guidance_loss,
+from test_dacs_vl import (GUIDANCE, GUIDE, assert_bitwise, check_guidance_step,
                           hand_vl_feature_distance, step)
 from test_dida import dida
 
@@ -26,14 +26,7 @@ def test_dida_guidance_term_by_hand_and_dida_terms_unchanged(source_pixels):
     set_progress(25, 100)  # lambda_t = 0.1 * (1 - 0.25)
     plain_losses, _ = step(dida())
     model = dida(guidance=GUIDANCE, clip_guidance=dict(GUIDE, source_pixels=source_pixels))
-    inputs, samples = uda_batch()
-    torch.manual_seed(11)
-    losses = model.loss(inputs, samples)
-    expected, keep, conf = hand_guidance_loss(model, inputs, samples, source_pixels, 0.075)
-    assert keep.any()
-    torch.testing.assert_close(losses['unsup.loss_guidance'], expected)
-    torch.testing.assert_close(losses['unsup.guidance_coverage'], (conf >= 0.5).float().mean())
-    assert losses['unsup.lambda_guidance'].item() == pytest.approx(0.075)
+    losses = check_guidance_step(model, source_pixels)
     # The instance and semantic terms are the plain DIDA's (the guidance draws nothing).
     for key in plain_losses:
         assert torch.equal(plain_losses[key], losses[key]), key
