@@ -130,3 +130,19 @@ def test_builds_tiny_model(path, tiny_clip_checkpoint, tmp_path):
     with torch.no_grad():
         logits = net.eval()._forward(torch.zeros(1, 3, 64, 64))
     assert logits.shape == (1, num_classes, 16, 16)
+
+
+def test_the_configs_clip_normalisation_is_the_codes():
+    """configs/_base_/clip_normalization.py (every CLIP / EVA02 encoder base) = CLIP_MEAN/STD."""
+    import os.path as osp
+
+    from mmengine.config import Config
+
+    from mmseg_semivl.models.backbones import CLIP_MEAN, CLIP_STD
+    root = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs')
+    norm = Config.fromfile(osp.join(root, '_base_', 'clip_normalization.py'))
+    assert tuple(norm.clip_mean) == CLIP_MEAN and tuple(norm.clip_std) == CLIP_STD
+    for leaf in ('semivl/voc_92.py', 'uda/dacs_clip-vitb16_gta2cs.py',
+                 'uda/dacs_eva02-l14_gta2cs.py'):
+        pre = Config.fromfile(osp.join(root, leaf)).model.data_preprocessor
+        assert tuple(pre.mean) == CLIP_MEAN and tuple(pre.std) == CLIP_STD, leaf

@@ -4,14 +4,15 @@
 # normalisation, the open_clip ViT-B/16 encoder and the 512 / 426 sliding-window
 # evaluation. semivl_vit-b16.py and unimatch_vit-b16.py add the fine-tuning mode, the
 # decoder and (SemiVL) the dense CLIP guidance.
+_base_ = ['../clip_normalization.py']
 clip_model = 'ViT-B-16'
 clip_pretrained = 'openai'  # an open_clip tag, or a local checkpoint path
 
 data_preprocessor = dict(
     type='SemiSegDataPreProcessor',
     # CLIP's normalisation (the reference used ImageNet's on VOC/COCO/ADE; see docs).
-    mean=[122.771, 116.746, 104.094],
-    std=[68.501, 66.632, 70.323],
+    mean=_base_.clip_mean,
+    std=_base_.clip_std,
     bgr_to_rgb=True,
     pad_val=0,
     seg_pad_val=255,

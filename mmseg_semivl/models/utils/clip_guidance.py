@@ -29,15 +29,14 @@ from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from torch import Tensor
 
+# CLIP's image normalisation (0-255, RGB) is the default of the guidance input.
+from ..backbones.clip_configs import CLIP_MEAN, CLIP_STD  # noqa: F401  (re-exported)
 from .self_training import ImageNetFeatureDistance
 
 #: ``schedule`` values of the guidance weight.
 GUIDANCE_SCHEDULES = ('linear', 'constant')
 #: ``mask`` values of the vision-language feature distance.
 VLFD_MASKS = ('confident', 'classes', 'all')
-#: CLIP's image normalisation (0-255, RGB), the default of the guidance input.
-CLIP_MEAN = (122.771, 116.746, 104.094)
-CLIP_STD = (68.501, 66.632, 70.323)
 
 
 @MODELS.register_module()

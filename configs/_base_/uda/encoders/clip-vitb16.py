@@ -1,10 +1,11 @@
 # CLIP ViT-B/16 (our CLIPVisionTransformer, OpenAI weights, full fine-tuning): MaskCLIP
 # value-path features of blocks 3, 5, 7 and the dense 512-d output, made a four-scale
 # pyramid (x4, x2, x1, x0.5) by MMSeg's MultiLevelNeck, into the DAFormer head.
+_base_ = ['../../clip_normalization.py']
 norm_cfg = dict(type='BN', requires_grad=True)
 data_preprocessor = dict(
-    type='SemiSegDataPreProcessor', mean=[122.771, 116.746, 104.094],
-    std=[68.501, 66.632, 70.323], bgr_to_rgb=True, pad_val=0, seg_pad_val=255, size=(512, 512))
+    type='SemiSegDataPreProcessor', mean=_base_.clip_mean, std=_base_.clip_std,
+    bgr_to_rgb=True, pad_val=0, seg_pad_val=255, size=(512, 512))
 student = dict(
     type='HeadSyncedEncoderDecoder',
     backbone=dict(type='CLIPVisionTransformer', model_name='ViT-B-16', pretrained='openai',
