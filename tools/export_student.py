@@ -25,6 +25,8 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
+import mmseg_semivl  # noqa: E402,F401  (the plugin first: its modules, the legacy allow-list)
+
 #: Keys of a training config that evaluation and inference with the student still need.
 KEPT_KEYS = ('default_scope', 'env_cfg', 'vis_backends', 'visualizer', 'log_processor',
              'log_level', 'test_pipeline', 'test_dataloader', 'test_evaluator', 'test_cfg',
@@ -72,7 +74,9 @@ def export_student(config: str, checkpoint: str, out_dir: str,
     cfg = Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=False)
+    # The safe loader: plain checkpoints (PlainCheckpointStateHook) need no allow-list,
+    # older ones load through the plugin's legacy allow-list.
+    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=True)
     state = ckpt.get('state_dict', ckpt)
     state = student_state_dict(state)
     meta = dict(ckpt.get('meta', {})) if isinstance(ckpt, dict) else {}
@@ -103,7 +107,6 @@ def parse_args(argv=None):
 
 
 def main(argv=None) -> int:
-    import mmseg_semivl  # noqa: F401
     args = parse_args(argv)
     cfg_path, ckpt_path = export_student(args.config, args.checkpoint, args.out_dir)
     print(f'student config: {cfg_path}\nstudent checkpoint: {ckpt_path}')
