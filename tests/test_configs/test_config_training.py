@@ -72,3 +72,34 @@ def test_one_training_iteration(family, tmp_path, tiny_clip_checkpoint):
     assert not torch.equal(params['resblocks.0.attn.in_proj_weight'],
                            before['resblocks.0.attn.in_proj_weight'])
     assert torch.equal(params['resblocks.0.mlp.c_fc.weight'], before['resblocks.0.mlp.c_fc.weight'])
+
+
+@pytest.mark.parametrize('family', FAMILY_NAMES)
+def test_the_configs_epoch_loop_on_the_miniature(family, tmp_path):
+    """The family's own train_cfg (SourceEpochTrainLoop) over the built miniature: the
+    length is max_epochs x ceil(unlabeled images / 1 per step) on one process (that the
+    schedulers without an `end` stop there: tests/test_engine/test_runner)."""
+    cfg = load_config(first_config('semivl', family))
+    make_miniature(cfg, tmp_path / 'data', image_hw=(40, 80))
+    assert cfg.train_cfg.type == 'SourceEpochTrainLoop' and 'end' not in cfg.param_scheduler[0]
+    cfg.train_cfg.max_epochs = 3
+    from mmengine.model import BaseModel
+
+    class Unused(BaseModel):  # the loop's length needs data, not the model
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(1, 1)
+
+        def forward(self, inputs, data_samples=None, mode='tensor'):
+            raise AssertionError('not trained here')
+
+    runner = Runner(
+        model=Unused(), work_dir=str(tmp_path / 'work'),
+        train_dataloader=loader_cfg(cfg.train_dataloader), train_cfg=cfg.train_cfg,
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+        default_scope=cfg.default_scope, log_level='WARNING')
+    loop = runner.build_train_loop(runner._train_loop)
+    unlabeled = len(loop.dataloader.dataset.datasets[1])
+    assert unlabeled > 1
+    per_step = cfg.train_dataloader.sampler.batch_size // 2  # 1 labeled + 1 unlabeled
+    assert loop.max_iters == 3 * -(-unlabeled // per_step)
