@@ -44,6 +44,31 @@ def target_style(image: np.ndarray, gains=TARGET_GAINS, offset: float = TARGET_O
     return np.clip(shifted, 0, 255).astype(np.uint8)
 
 
+def _write_scenes(folder: Path, num: int, stream: str, seed: int, size: int, style: str,
+                  labels: bool) -> None:
+    """Render ``num`` scenes of ``stream`` into ``folder/images`` (and ``folder/labels``).
+
+    ``style``: 'flat' (the source rendering) or 'target' (textured, colour-shifted).
+    Existing files are kept (idempotent).
+    """
+    lut = material_to_class_lut(SCENE_TASK)
+    (folder / 'images').mkdir(parents=True, exist_ok=True)
+    if labels:
+        (folder / 'labels').mkdir(parents=True, exist_ok=True)
+    for i in range(num):
+        img_path = folder / 'images' / f'{i:05d}.png'
+        lab_path = folder / 'labels' / f'{i:05d}.png'
+        if img_path.is_file() and (not labels or lab_path.is_file()):
+            continue
+        rng = scene_seed(seed, i, stream)
+        scene = render_scene(rng, size=size)
+        image = flat_style(scene.materials, rng) if style == 'flat' else target_style(
+            scene.image)
+        cv2.imwrite(str(img_path), image[..., ::-1])
+        if labels:
+            cv2.imwrite(str(lab_path), lut[scene.materials])
+
+
 def write_uda_scene_task(root: str, num_source: int = 200, num_target: int = 200,
                          num_val: int = 40, size: int = 64, seed: int = 0) -> Dict[str, str]:
     """Write the miniature (idempotent: existing files are kept).
@@ -54,27 +79,9 @@ def write_uda_scene_task(root: str, num_source: int = 200, num_target: int = 200
         dict[str, str]: 'root' and 'classes' (the classes file).
     """
     out = Path(root)
-    lut = material_to_class_lut(SCENE_TASK)
-    parts = (('source', num_source, 'train'), ('target', num_target, 'pretrain'),
-             ('target_val', num_val, 'val'))
-    for part, num, stream in parts:
-        (out / part / 'images').mkdir(parents=True, exist_ok=True)
-        if part != 'target':
-            (out / part / 'labels').mkdir(parents=True, exist_ok=True)
-        for i in range(num):
-            img_path = out / part / 'images' / f'{i:05d}.png'
-            lab_path = out / part / 'labels' / f'{i:05d}.png'
-            if img_path.is_file() and (part == 'target' or lab_path.is_file()):
-                continue
-            rng = scene_seed(seed, i, stream)
-            scene = render_scene(rng, size=size)
-            if part == 'source':
-                image = flat_style(scene.materials, rng)
-            else:
-                image = target_style(scene.image)
-            cv2.imwrite(str(img_path), image[..., ::-1])
-            if part != 'target':
-                cv2.imwrite(str(lab_path), lut[scene.materials])
+    _write_scenes(out / 'source', num_source, 'train', seed, size, 'flat', labels=True)
+    _write_scenes(out / 'target', num_target, 'pretrain', seed, size, 'target', labels=False)
+    _write_scenes(out / 'target_val', num_val, 'val', seed, size, 'target', labels=True)
     (out / 'classes.txt').write_text('\n'.join(SCENE_TASK) + '\n')
     return dict(root=str(out), classes='classes.txt')
 
@@ -93,17 +100,7 @@ def write_target_oracle_task(root: str, data_root: str, num: int = 200, size: in
         str: ``root``.
     """
     out = Path(root)
-    lut = material_to_class_lut(SCENE_TASK)
-    (out / 'source' / 'images').mkdir(parents=True, exist_ok=True)
-    (out / 'source' / 'labels').mkdir(parents=True, exist_ok=True)
-    for i in range(num):
-        img_path = out / 'source' / 'images' / f'{i:05d}.png'
-        lab_path = out / 'source' / 'labels' / f'{i:05d}.png'
-        if img_path.is_file() and lab_path.is_file():
-            continue
-        scene = render_scene(scene_seed(seed, i, 'oracle'), size=size)
-        cv2.imwrite(str(img_path), target_style(scene.image)[..., ::-1])
-        cv2.imwrite(str(lab_path), lut[scene.materials])
+    _write_scenes(out / 'source', num, 'oracle', seed, size, 'target', labels=True)
     for name in ('target', 'target_val', 'classes.txt'):
         link = out / name
         if not link.exists():
