@@ -7,45 +7,25 @@ _base_ = [
     '../_base_/uda/dacs.py', '../_base_/uda/encoders/mitb5.py',
     '../_base_/datasets/uda_custom_folder.py', '../_base_/schedules/uda_40k.py'
 ]
+# After `_base_`, so that MMEngine still reads this file as a text config.
+from mmseg_semivl.datasets.pipelines import uda_pipelines  # noqa: E402
+
 data_root = 'data/uda_scenes'
 num_classes = 5
 crop_size = (64, 64)
 max_iters = 600
 warmup_iters = 50
-source_pipeline = [
-    dict(type='SafeLoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='CheckLabelValues', num_classes=num_classes),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PadToSize', size=crop_size),
-    dict(type='PackSemiInputs', branch='labeled'),
-]
-target_pipeline = [
-    dict(type='SafeLoadImageFromFile'),
-    dict(type='LoadOptionalAnnotations'),
-    dict(type='AddValidMask'),
-    dict(type='RandomCrop', crop_size=crop_size),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PadToSize', size=crop_size),
-    dict(type='PackTargetInputs'),
-]
-test_pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
-                 dict(type='PackSegInputs')]
+source_pipeline, target_pipeline, test_pipeline = uda_pipelines(
+    crop_size, source_scale=None, target_scale=None, num_classes=num_classes, pad=True)
 _folder = dict(type='UDAFolderDataset', data_root=data_root, num_classes=num_classes)
 train_dataloader = dict(
-    batch_size=4,  # 2 source + 2 target, as DAFormer
-    num_workers=0,
-    persistent_workers=False,
-    sampler=dict(type='MultiSourceSampler', batch_size=4, source_ratio=(1, 1)),
-    dataset=dict(type='UDAConcatDataset', datasets=[
-        dict(_folder, part='source', pipeline=source_pipeline),
-        dict(_folder, part='target', pipeline=target_pipeline),
-    ]))
-val_dataloader = dict(
-    batch_size=1, num_workers=0, persistent_workers=False,
+    batch_size=4, num_workers=0, persistent_workers=False,  # 2 source + 2 target, as DAFormer
+    sampler=dict(batch_size=4),
+    dataset=dict(datasets=[dict(_folder, part='source', pipeline=source_pipeline),
+                           dict(_folder, part='target', pipeline=target_pipeline)]))
+val_dataloader = test_dataloader = dict(
+    num_workers=0, persistent_workers=False,
     dataset=dict(_folder, part='target_val', pipeline=test_pipeline))
-test_dataloader = val_dataloader
 model = dict(
     student=dict(
         _base_.student,

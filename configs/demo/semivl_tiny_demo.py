@@ -5,6 +5,9 @@ _base_ = [
     '../_base_/default_runtime.py', '../_base_/models/semivl_vit-b16.py',
     '../_base_/datasets/semi_voc_style.py', '../_base_/schedules/adamw_poly.py'
 ]
+# After `_base_`, so that MMEngine still reads this file as a text config.
+from mmseg_semivl.datasets.pipelines import semi_pipelines  # noqa: E402
+
 clip_model = 'semivl-tiny'
 # = mmseg_semivl.models.backbones.TINY_CLIP_CFG (a test keeps the two equal).
 tiny_clip_cfg = dict(
@@ -31,52 +34,19 @@ model = dict(
                   img_size=crop_size[0]),
     test_cfg=dict(mode='whole'))
 
-geometric = [
-    dict(type='RandomResize', scale=(256, 128), ratio_range=(0.75, 1.5), keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size),
-    dict(type='RandomFlip', prob=0.5),
-]
-labeled_pipeline = [
-    dict(type='SafeLoadImageFromFile'),  # names the file it cannot read
-    dict(type='LoadAnnotations'),
-    dict(type='CheckLabelValues'),  # names a file with bad labels (classes: the dataset's)
-    *geometric,
-    dict(type='PadToSize', size=crop_size),
-    dict(type='PackSemiInputs', branch='labeled'),
-]
-unlabeled_pipeline = [
-    dict(type='SafeLoadImageFromFile'),  # names the file it cannot read
-    dict(type='LoadOptionalAnnotations'),
-    dict(type='AddValidMask'),
-    *geometric,
-    dict(type='StrongAugment'),  # before padding: strong views stay 0 on padding
-    dict(type='PadToSize', size=crop_size),
-    dict(type='GenerateCutMixBox'),
-    dict(type='PackSemiInputs', branch='unlabeled'),
-]
-test_pipeline = [
-    # MMSeg's inference_model / MMSegInferencer look for this exact name.
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(256, 128), keep_ratio=True),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs'),
-]
+labeled_pipeline, unlabeled_pipeline, test_pipeline = semi_pipelines(
+    crop_size, scale=(256, 128), ratio_range=(0.75, 1.5), test_scale=(256, 128))
+_dataset = dict(type='PascalVOCSplitDataset', data_root=data_root)
 train_dataloader = dict(
-    batch_size=samples_per_gpu,
-    num_workers=0,
-    persistent_workers=False,
+    batch_size=samples_per_gpu, num_workers=0, persistent_workers=False,
     sampler=dict(batch_size=samples_per_gpu),
     dataset=dict(datasets=[
-        dict(type='PascalVOCSplitDataset', data_root=data_root, ann_file='splits/labeled.txt',
-             pipeline=labeled_pipeline),
-        dict(type='PascalVOCSplitDataset', data_root=data_root, ann_file='splits/unlabeled.txt',
-             pipeline=unlabeled_pipeline),
+        dict(_dataset, ann_file='splits/labeled.txt', pipeline=labeled_pipeline),
+        dict(_dataset, ann_file='splits/unlabeled.txt', pipeline=unlabeled_pipeline),
     ]))
-val_dataloader = dict(
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(data_root=data_root, ann_file='splits/val.txt', pipeline=test_pipeline))
-test_dataloader = val_dataloader
+val_dataloader = test_dataloader = dict(
+    num_workers=0, persistent_workers=False,
+    dataset=dict(_dataset, ann_file='splits/val.txt', pipeline=test_pipeline))
 
 # A random tiny CLIP has no features worth preserving: its encoder learns at the head's
 # rate. tools/demo.py restores the paper's multipliers (0.01 / x10) for real weights.

@@ -14,6 +14,9 @@ _base_ = [
     '../_base_/default_runtime.py', '../_base_/models/semivl_vit-b16.py',
     '../_base_/datasets/uda_custom_folder.py', '../_base_/schedules/adamw_poly.py'
 ]
+# After `_base_`, so that MMEngine still reads this file as a text config.
+from mmseg_semivl.datasets.pipelines import semi_pipelines, uda_pipelines  # noqa: E402
+
 classes = ('road', 'sidewalk', 'building', 'vegetation', 'sky', 'person', 'car')
 num_classes = len(classes)
 _class_definitions = {name: [name] for name in classes}
@@ -22,30 +25,18 @@ crop_size = (512, 512)
 max_iters = 40000
 val_interval = 4000
 
-target_pipeline = [
-    dict(type='SafeLoadImageFromFile'),
-    dict(type='LoadOptionalAnnotations'),
-    dict(type='AddValidMask'),
-    dict(type='Resize', scale=(1024, 512), keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='StrongAugment'),  # SemiVL's strong views (before padding)
-    dict(type='PadToSize', size=crop_size),
-    dict(type='GenerateCutMixBox'),
-    dict(type='PackSemiInputs', branch='unlabeled'),
-]
-_metainfo = dict(classes=classes)
+# Source: the base's DAFormer-style pipeline with these classes checked; target: SemiVL's
+# unlabeled stream (strong views, CutMix boxes) after a fixed 1024 x 512 resize.
+source_pipeline = uda_pipelines(crop_size, source_scale=(1024, 512), target_scale=None,
+                                num_classes=num_classes, pad=True)[0]
+target_pipeline = semi_pipelines(crop_size, scale=(1024, 512), ratio_range=None)[1]
+_folder = dict(type='UDAFolderDataset', data_root=data_root, metainfo=dict(classes=classes),
+               num_classes=num_classes)
 train_dataloader = dict(dataset=dict(datasets=[
-    dict(type='UDAFolderDataset', part='source', data_root=data_root, metainfo=_metainfo,
-         num_classes=num_classes, pipeline=_base_.source_pipeline[:2] + [
-             dict(type='CheckLabelValues', num_classes=num_classes)
-         ] + _base_.source_pipeline[3:]),
-    dict(type='UDAFolderDataset', part='target', data_root=data_root, metainfo=_metainfo,
-         num_classes=num_classes, pipeline=target_pipeline),
+    dict(_folder, part='source', pipeline=source_pipeline),
+    dict(_folder, part='target', pipeline=target_pipeline),
 ]))
-val_dataloader = dict(dataset=dict(data_root=data_root, metainfo=_metainfo,
-                                   num_classes=num_classes))
-test_dataloader = val_dataloader
+val_dataloader = test_dataloader = dict(dataset=dict(_folder, part='target_val'))
 
 model = dict(
     decode_head=dict(num_classes=num_classes,

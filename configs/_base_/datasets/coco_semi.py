@@ -7,54 +7,21 @@
 # with the same 512 / 426 sliding window as VOC but without the short-side-512 resize).
 # The shipped lists are named by the labeled fraction: coco/1_512 = 232, 1_256 = 463,
 # 1_128 = 925, 1_64 = 1849, 1_32 = 3697 images.
-_base_ = ['./voc_semi.py']
-dataset_type = 'COCOSplitDataset'
-data_root = 'data/coco'
-num_classes = 81
-labeled_list = 'coco/1_512/labeled.txt'
-unlabeled_list = 'splits/coco/1_512/unlabeled.txt'
-val_list = 'coco/val.txt'  # 5,000 images
-crop_size = (512, 512)
-scale = (640, 640)  # COCO's long side; x ratio_range = UniMatch's own-size rescale
-ratio_range = (0.5, 2.0)
-samples_per_gpu = 2  # 1 labeled + 1 unlabeled; x 8 GPUs = the paper's 8 + 8
+_base_ = ['./two_stream_loaders.py']
+# After `_base_`, so that MMEngine still reads this file as a text config.
+from mmseg_semivl.datasets.pipelines import semi_pipelines  # noqa: E402
 
-geometric = [
-    dict(type='RandomResize', scale=scale, ratio_range=ratio_range, keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size),
-    dict(type='RandomFlip', prob=0.5),
-]
-labeled_pipeline = [
-    dict(type='SafeLoadImageFromFile'),  # names the file it cannot read
-    dict(type='LoadAnnotations'),
-    dict(type='CheckLabelValues'),  # names a file with bad labels (classes: the dataset's)
-    *geometric,
-    dict(type='PadToSize', size=crop_size),
-    dict(type='PackSemiInputs', branch='labeled'),
-]
-unlabeled_pipeline = [
-    dict(type='SafeLoadImageFromFile'),  # names the file it cannot read
-    dict(type='LoadOptionalAnnotations'),
-    dict(type='AddValidMask'),
-    *geometric,
-    dict(type='StrongAugment'),
-    dict(type='PadToSize', size=crop_size),
-    dict(type='GenerateCutMixBox'),
-    dict(type='PackSemiInputs', branch='unlabeled'),
-]
-test_pipeline = [
-    # MMSeg's inference_model / MMSegInferencer look for this exact name.
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs'),
-]
-labeled_dataset = dict(
-    type=dataset_type, data_root=data_root, ann_file=labeled_list, pipeline=labeled_pipeline)
-unlabeled_dataset = dict(
-    type=dataset_type, data_root=data_root, ann_file=unlabeled_list, pipeline=unlabeled_pipeline)
-# Loader settings (batch, workers, MultiSourceSampler, evaluator) are VOC's.
+num_classes = 81
+crop_size = (512, 512)
+# COCO's long side 640 x ratio_range = UniMatch's own-size rescale; validation on
+# the original sizes.
+labeled_pipeline, unlabeled_pipeline, test_pipeline = semi_pipelines(
+    crop_size, scale=(640, 640), test_scale=None)
+_dataset = dict(type='COCOSplitDataset', data_root='data/coco')
+# The lists: mmseg_semivl/splits (shipped) and, for the unlabeled one, data_root.
+labeled_dataset = dict(_dataset, ann_file='coco/1_512/labeled.txt', pipeline=labeled_pipeline)
+unlabeled_dataset = dict(_dataset, ann_file='splits/coco/1_512/unlabeled.txt',
+                         pipeline=unlabeled_pipeline)
 train_dataloader = dict(dataset=dict(datasets=[labeled_dataset, unlabeled_dataset]))
-val_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root, ann_file=val_list,
-                 pipeline=test_pipeline))
-test_dataloader = val_dataloader
+val_dataloader = test_dataloader = dict(  # 5,000 images
+    dataset=dict(_dataset, ann_file='coco/val.txt', pipeline=test_pipeline))
