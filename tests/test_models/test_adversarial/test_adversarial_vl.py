@@ -3,47 +3,20 @@ the target prediction and the VL feature distance of the source pass, against ha
 computations; every part off = the plain method bit for bit."""
 import pytest
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.logging import MessageHub
-from mmengine.model import BaseModule
-from mmseg.registry import MODELS
 
 from adv_helpers import NUM_CLASSES, SIZE, build, uda_batch
+from model_test_helpers import set_progress
 
 #: Width of the tiny student's last ResNet stage (its "CLIP-aligned" output here).
 WIDTH = 64
 #: The ResNet's output stride: the toy CLIP scores the same 8 x 8 grid.
 STRIDE = 8
-GUIDANCE = dict(type='ToyStridedCLIP')
+GUIDANCE = dict(type='ToyDenseCLIP', channels=WIDTH, num_classes=NUM_CLASSES, stride=STRIDE,
+                seed=7, seed_bias=False)
 #: No re-normalisation (the test batches are not normalised), T 10, zeta 0.5.
 GUIDE = dict(temperature=10.0, mean=None, std=None,
              loss=dict(type='ConfidenceMaskedCrossEntropy', threshold=0.5, normalizer='all'))
-
-
-@MODELS.register_module(force=True)
-class ToyStridedCLIP(BaseModule):
-    """A frozen 'CLIP': 1x1 conv 3 -> 64, 8 x 8 average pooling, cosine to 5 text vectors."""
-
-    def __init__(self):
-        super().__init__()
-        g = torch.Generator().manual_seed(7)
-        self.conv = nn.Conv2d(3, WIDTH, 1)
-        with torch.no_grad():
-            self.conv.weight.copy_(torch.randn(self.conv.weight.shape, generator=g))
-        self.register_buffer('text', F.normalize(torch.randn(NUM_CLASSES, WIDTH, generator=g),
-                                                 dim=1))
-
-    def forward(self, x, return_embedding=False):
-        dense = F.normalize(F.avg_pool2d(self.conv(x), STRIDE), dim=1)
-        scores = torch.einsum('bdhw,kd->bkhw', dense, self.text)
-        return (scores, dense) if return_embedding else scores
-
-
-def set_progress(iteration, max_iters):
-    hub = MessageHub.get_current_instance()
-    hub.update_info('iter', iteration)
-    hub.update_info('max_iters', max_iters)
 
 
 def losses_and_grads(model, inputs, samples):

@@ -2,10 +2,11 @@
 import copy
 
 import torch
-from mmengine.logging import MessageHub
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
+
+from model_test_helpers import set_progress  # noqa: F401  (re-exported)
 
 CROP = 64
 
@@ -51,12 +52,6 @@ def make_batch(num_labeled=2, num_unlabeled=2, seed=0, pad=16, num_strong_views=
         s.set_metainfo(dict(img_shape=(size, size), pad_shape=(size, size)))
         unlabeled.append(s)
     return inputs, dict(labeled=labeled, unlabeled=unlabeled)
-
-
-def set_progress(iteration, max_iters):
-    hub = MessageHub.get_current_instance()
-    hub.update_info('iter', iteration)
-    hub.update_info('max_iters', max_iters)
 
 
 def losses_of(model, seed=0, **batch_kwargs):

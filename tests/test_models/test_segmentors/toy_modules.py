@@ -8,11 +8,12 @@ reference with BN and dropout, to see train/eval mode. ToyDenseCLIP: a frozen de
 """
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmengine.config import ConfigDict
 from mmengine.model import BaseModule
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
+
+from model_test_helpers import ToyDenseCLIP  # noqa: F401  (re-exported; registers it)
 
 NUM_CLASSES = 3
 CHANNELS = 4
@@ -67,26 +68,3 @@ def toy_segmentor(seed=0, **kwargs):
     cfg.update(kwargs)
     torch.manual_seed(seed)
     return MODELS.build(cfg)
-
-
-@MODELS.register_module(force=True)
-class ToyDenseCLIP(BaseModule):
-    """A frozen 'CLIP': 1x1 conv 3 -> 4, L2-normalised, cosine to 3 fixed text vectors."""
-
-    def __init__(self):
-        super().__init__()
-        g = torch.Generator().manual_seed(5)
-        self.conv = nn.Conv2d(3, CHANNELS, 1)
-        with torch.no_grad():
-            self.conv.weight.copy_(torch.randn(self.conv.weight.shape, generator=g))
-            self.conv.bias.copy_(torch.randn(self.conv.bias.shape, generator=g))
-        self.register_buffer('text', F.normalize(torch.randn(NUM_CLASSES, CHANNELS,
-                                                             generator=g), dim=1))
-
-    def forward_with_embedding(self, x):
-        dense = F.normalize(self.conv(x), dim=1)
-        return torch.einsum('bdhw,kd->bkhw', dense, self.text), dense
-
-    def forward(self, x, return_embedding=False):
-        out = self.forward_with_embedding(x)
-        return out if return_embedding else out[0]
