@@ -99,7 +99,7 @@ class DACS(VisionLanguageParts, TeacherStudentSegmentor):
     """
 
     vision_language_steps = ('loss_semi_supervised', 'self_training_step', 'loss_source',
-                             'source_regularisers', 'mixed_source_target',
+                             'source_pass', 'source_regularisers', 'mixed_source_target',
                              'loss_unsupervised', 'view_losses')
     wires_vision_language = True
 
@@ -259,15 +259,39 @@ class DACS(VisionLanguageParts, TeacherStudentSegmentor):
         """Supervised source loss ('sup.*') and, when enabled, the feature distances."""
         if self.feature_distance is None and self.vl_feature_distance is None:
             return self.loss_supervised(source, samples)
+        return self.source_pass(source, samples, gt)[0]
+
+    def source_pass(self, source: Tensor, samples: List[SegDataSample],
+                    gt: Tensor) -> Tuple[Dict[str, Tensor], Optional[Tensor]]:
+        """One student pass over the source: its 'sup.*' losses and the head's extra output.
+
+        The decode head's losses (:meth:`source_head_losses`) and the auxiliary head's, each
+        weighted by ``sup_weight``, then the enabled feature distances of the same features.
+
+        Args:
+            source (Tensor): (B, 3, H, W) source images.
+            samples (list[SegDataSample]): Their samples, with ``gt_sem_seg``.
+            gt (Tensor): (B, H, W) source labels.
+
+        Returns:
+            tuple: the 'sup.*' losses and what :meth:`source_head_losses` returned beside
+            its losses (None here; DIDA's embeddings).
+        """
         student = self.student
         with self.backbone_outputs() as backbone_feats:
             feats = student.extract_feat(source)
-        losses = dict(student._decode_head_forward_train(feats, samples))
+        losses, extra = self.source_head_losses(feats, samples)
+        losses = dict(losses)
         if getattr(student, 'with_auxiliary_head', False):
             losses.update(student._auxiliary_head_forward_train(feats, samples))
         losses = reweight_losses(losses, self.sup_weight)
         losses.update(self.source_regularisers(source, feats, backbone_feats, gt))
-        return add_prefix('sup.', losses)
+        return add_prefix('sup.', losses), extra
+
+    def source_head_losses(self, feats: List[Tensor], samples: List[SegDataSample]
+                           ) -> Tuple[Dict[str, Tensor], Optional[Tensor]]:
+        """The decode head's 'decode.*' losses of the source features, and no extra output."""
+        return self.student._decode_head_forward_train(feats, samples), None
 
     def source_regularisers(self, source: Tensor, feats: List[Tensor],
                             backbone_feats: List, gt: Tensor) -> Dict[str, Tensor]:

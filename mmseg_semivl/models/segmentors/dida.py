@@ -33,7 +33,7 @@ from mmseg.utils import ConfigType, OptConfigType
 from torch import Tensor
 
 from ..losses.instance_loss import similarity_distribution
-from ..utils import add_prefix, reweight_losses
+from ..utils import add_prefix
 from ..utils.instance_bank import InstanceFeatureBank, no_autocast
 from ..utils.self_training import confident_fraction_weight
 from .dacs import DACS
@@ -242,20 +242,19 @@ class DIDA(DACS):
         Returns:
             tuple: the 'sup.*' losses and the detached (B, D, h, w) source embeddings.
         """
-        student = self.student
-        with self.backbone_outputs() as backbone_feats:
-            feats = student.extract_feat(source)
-        emb, logits = head_embedding_and_logits(student.decode_head, feats)
-        losses = add_prefix('decode.', student.decode_head.loss_by_feat(logits, samples))
-        if getattr(student, 'with_auxiliary_head', False):
-            losses.update(student._auxiliary_head_forward_train(feats, samples))
-        losses = reweight_losses(losses, self.sup_weight)
-        losses.update(self.source_regularisers(source, feats, backbone_feats, gt))
+        losses, emb = self.source_pass(source, samples, gt)
         emb = emb.detach()
         # Instances at the embeddings' resolution: nearest-sampled ground truth (the
         # public code upsamples the embeddings to the full crop instead).
         self.instance_bank.update(emb, downsample_nearest(gt, emb.shape[-2:]))
-        return add_prefix('sup.', losses), emb
+        return losses, emb
+
+    def source_head_losses(self, feats: List[Tensor], samples: List[SegDataSample]
+                           ) -> Tuple[Dict[str, Tensor], Tensor]:
+        """The decode head's 'decode.*' losses and its (B, D, h, w) fused embeddings, from
+        one head pass (the bank is filled with the embeddings of the supervised pass)."""
+        emb, logits = head_embedding_and_logits(self.student.decode_head, feats)
+        return add_prefix('decode.', self.student.decode_head.loss_by_feat(logits, samples)), emb
 
     @torch.no_grad()
     def target_pseudo_labels(self, target: Tensor,
