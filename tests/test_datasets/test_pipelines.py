@@ -20,26 +20,20 @@ from mmseg_semivl.datasets.pipelines import evaluation_pipeline, semi_pipelines,
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 # UniMatch's VOC streams as the configs wrote them out before the builders existed.
-VOC_LABELED = [
-    dict(type='SafeLoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='CheckLabelValues'),
+VOC_GEOMETRIC = [
     dict(type='RandomResize', scale=(2048, 512), ratio_range=(0.5, 2.0), keep_ratio=True),
     dict(type='RandomCrop', crop_size=(512, 512)),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='PadToSize', size=(512, 512)),
+]
+VOC_LABELED = [
+    dict(type='SafeLoadImageFromFile'), dict(type='LoadAnnotations'),
+    dict(type='CheckLabelValues'), *VOC_GEOMETRIC, dict(type='PadToSize', size=(512, 512)),
     dict(type='PackSemiInputs', branch='labeled'),
 ]
 VOC_UNLABELED = [
-    dict(type='SafeLoadImageFromFile'),
-    dict(type='LoadOptionalAnnotations'),
-    dict(type='AddValidMask'),
-    dict(type='RandomResize', scale=(2048, 512), ratio_range=(0.5, 2.0), keep_ratio=True),
-    dict(type='RandomCrop', crop_size=(512, 512)),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='StrongAugment'),
-    dict(type='PadToSize', size=(512, 512)),
-    dict(type='GenerateCutMixBox'),
+    dict(type='SafeLoadImageFromFile'), dict(type='LoadOptionalAnnotations'),
+    dict(type='AddValidMask'), *VOC_GEOMETRIC, dict(type='StrongAugment'),
+    dict(type='PadToSize', size=(512, 512)), dict(type='GenerateCutMixBox'),
     dict(type='PackSemiInputs', branch='unlabeled'),
 ]
 # DAFormer's GTA5 -> Cityscapes streams, likewise.
