@@ -14,9 +14,5 @@ student = dict(
     neck=dict(type='Feature2Pyramid', embed_dim=1024, rescales=[4, 2, 1, 0.5],
               norm_cfg=norm_cfg),
     decode_head=dict(type='DAFormerHead', in_channels=[1024, 1024, 1024, 1024],
-                     in_index=[0, 1, 2, 3], channels=256, embed_dims=256,
-                     dilations=(1, 6, 12, 18), separable=True, dropout_ratio=0.1,
-                     num_classes=19, norm_cfg=norm_cfg, align_corners=False,
-                     loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False,
-                                      loss_weight=1.0)),
+                     num_classes=19),
     test_cfg=dict(mode='whole'))
