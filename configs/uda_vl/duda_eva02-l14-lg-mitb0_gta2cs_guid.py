@@ -11,8 +11,7 @@
 _base_ = [
     '../_base_/uda/duda.py', '../_base_/uda/heavy/eva02-l14-lg.py',
     '../_base_/uda/encoders/mitb0.py', '../_base_/datasets/uda_gta_to_cityscapes_rcs.py',
-    '../_base_/schedules/uda_40k_bf16.py', '../_base_/datasets/uda_test_domains.py',
-    '../_base_/uda_vl/guidance_model_eva02-l14.py', '../_base_/uda_vl/clip_guidance.py',
+    '../_base_/schedules/uda_40k_bf16.py', '../_base_/uda_vl/eva02-l14.py',
     '../_base_/clip_normalization.py'
 ]
 data_preprocessor = dict(_base_.data_preprocessor, mean=_base_.clip_mean, std=_base_.clip_std)
