@@ -1,10 +1,8 @@
 # CLIP ViT-B/16 (our CLIPVisionTransformer, OpenAI weights, full fine-tuning): MaskCLIP
 # value-path features of blocks 3, 5, 7 and the dense 512-d output, made a four-scale
 # pyramid (x4, x2, x1, x0.5) by MMSeg's MultiLevelNeck, into the DAFormer head.
-_base_ = ['../../clip_normalization.py']
-data_preprocessor = dict(
-    type='SemiSegDataPreProcessor', mean=_base_.clip_mean, std=_base_.clip_std,
-    bgr_to_rgb=True, pad_val=0, seg_pad_val=255, size=(512, 512))
+_base_ = ['../data_preprocessor.py', '../../clip_normalization.py']
+data_preprocessor = dict(mean=_base_.clip_mean, std=_base_.clip_std)
 student = dict(
     type='HeadSyncedEncoderDecoder',
     backbone=dict(type='CLIPVisionTransformer', model_name='ViT-B-16', pretrained='openai',

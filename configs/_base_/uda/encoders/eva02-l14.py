@@ -2,11 +2,9 @@
 # blocks, width 1024, patch 14, RoPE; 512 crops padded to 518 on the fly), blocks
 # 7, 11, 15, 23 into a BEiT-style pyramid (MMSeg's Feature2Pyramid: ConvT x4, ConvT x2,
 # identity, max-pool) and the DAFormer head. Activation checkpointing on (24 GB target).
-_base_ = ['../../clip_normalization.py']
+_base_ = ['../data_preprocessor.py', '../../clip_normalization.py']
 norm_cfg = dict(type='BN', requires_grad=True)
-data_preprocessor = dict(
-    type='SemiSegDataPreProcessor', mean=_base_.clip_mean, std=_base_.clip_std,
-    bgr_to_rgb=True, pad_val=0, seg_pad_val=255, size=(512, 512))
+data_preprocessor = dict(mean=_base_.clip_mean, std=_base_.clip_std)
 student = dict(
     type='HeadSyncedEncoderDecoder',
     backbone=dict(type='OpenCLIPEVA', model_name='EVA02-L-14', pretrained='merged2b_s4b_b131k',

@@ -4,11 +4,9 @@
 # and as DUDA's light student itself (a leaf sets model.student to `student`).
 # mitb1.py and mitb5.py are this file at another width / depth, as in MMSeg's SegFormer
 # configs.
+_base_ = ['../data_preprocessor.py']
 mit_b0_checkpoint = ('https://download.openmmlab.com/mmsegmentation/v0.5/pretrain/segformer/'
                      'mit_b0_20220624-7e0fe6dd.pth')
-data_preprocessor = dict(
-    type='SemiSegDataPreProcessor', mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375], bgr_to_rgb=True, pad_val=0, seg_pad_val=255, size=(512, 512))
 student = dict(
     type='HeadSyncedEncoderDecoder',
     backbone=dict(type='MixVisionTransformer', in_channels=3, embed_dims=32, num_stages=4,
