@@ -1,29 +1,36 @@
 """Write the leaves of configs/uda_vl/ (issue 21): every on/off combination of the
 vision-language parts for DACS and DAFormer on GTA->CS and CS->ACDC.
 
-A leaf is the plain configs/uda/ cell (its first base: method, encoder, data pair,
-schedule), the multi-domain evaluation (_base_/datasets/uda_test_domains.py, for
-tools/test_domains.py) and the switches of configs/_base_/uda_vl/, merged into the cell's
-model:
+A leaf has two bases: the plain configs/uda/ cell (method, encoder, data pair, schedule;
+the one base that sets ``model``) and the encoder's switch base
+``configs/_base_/uda_vl/{encoder}.py``, which defines the multi-domain evaluation
+(``test_domains``, from _base_/datasets/uda_test_domains.py, for tools/test_domains.py)
+and every switch of configs/_base_/uda_vl/ as a variable; the leaf's one ``model = dict(...)``
+merges the switches it turns on into the cell's model:
 
-* ``guid``: dense CLIP guidance on the target (``clip_guidance.py`` + ``guidance_model.py``);
-* ``vlfd``: the vision-language feature distance (``vl_fd.py``; replaces DAFormer's FD);
-* ``lg``: the language-guided decoder (``lg_{encoder}.py``, merged into the student);
-* ``off``: none of them = the plain cell (its own file as the only base).
+* ``guid``: dense CLIP guidance on the target (``vl_clip_guidance`` of
+  ``clip_guidance.py`` and ``guidance=vl_guidance_model``);
+* ``vlfd``: the vision-language feature distance (``vl_fd`` of ``vl_fd.py``; replaces
+  DAFormer's FD; also ``guidance=vl_guidance_model``);
+* ``lg``: the language-guided decoder (``vl_lg_student`` of ``lg_{encoder}.py``, merged
+  into the student);
+* ``off``: none of them = the plain cell (with ``uda_test_domains.py`` as its second base).
 
 The guidance CLIP is the student's own CLIP family: OpenAI CLIP ViT-B/16
 (``guidance_model.py``, SemiVL's) for CLIP ViT-B/16 students, EVA02-CLIP-L/14
-(``guidance_model_eva02-l14.py``) for EVA02 students, so that VL-FD compares embeddings of
-one space. EVA02's ``vlfd`` needs ``lg``: only the language-guided student's backbone
-returns a dense CLIP embedding (the plain cell's Feature2Pyramid takes the four block
-outputs). Run ``python tools/make_uda_vl_configs.py`` after changing
-this file; tests/test_configs/test_uda_vl_configs.py checks that the leaves are its output.
+(``guidance_model_eva02-l14.py``) for EVA02 students (each encoder's switch base inherits
+its own), so that VL-FD compares embeddings of one space. EVA02's ``vlfd`` needs ``lg``:
+only the language-guided student's backbone returns a dense CLIP embedding (the plain
+cell's Feature2Pyramid takes the four block outputs). Run
+``python tools/make_uda_vl_configs.py`` after changing this file;
+tests/test_configs/test_uda_vl_configs.py checks that the leaves are its output.
 """
 from __future__ import annotations
 
 import itertools
 import os.path as osp
 import sys
+import textwrap
 from typing import Dict
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -34,9 +41,10 @@ SHIFTS = ('gta2cs', 'cs2acdc')
 ENCODERS = {'clip-vitb16': ('guid', 'vlfd', 'lg'), 'eva02-l14': ('guid', 'vlfd', 'lg')}
 #: encoder -> {part: the part it needs}
 REQUIRES = {'eva02-l14': {'vlfd': 'lg'}}
-#: encoder -> the base of its frozen guidance CLIP (configs/_base_/uda_vl/)
-GUIDANCE_BASES = {'clip-vitb16': 'guidance_model.py',
-                  'eva02-l14': 'guidance_model_eva02-l14.py'}
+#: part -> what a leaf merges into the cell's model (variables of the switch base)
+SWITCHES = {'guid': ('guidance=_base_.vl_guidance_model', '**_base_.vl_clip_guidance'),
+            'vlfd': ('guidance=_base_.vl_guidance_model', '**_base_.vl_fd'),
+            'lg': ('student=_base_.vl_lg_student', )}
 NAMES = {'clip-vitb16': 'CLIP ViT-B/16', 'eva02-l14': 'EVA02-CLIP-L/14'}
 SHIFT_NAMES = {'gta2cs': 'GTA5 -> Cityscapes', 'cs2acdc': 'Cityscapes -> ACDC'}
 
@@ -61,25 +69,14 @@ def leaf_text(method: str, encoder: str, shift: str, parts) -> str:
     if not parts:
         return title + (f"_base_ = ['../uda/{method}_{encoder}_{shift}.py', "
                         "'../_base_/datasets/uda_test_domains.py']\n")
-    # The plain cell is the one base that sets `model`; the switches only define
-    # variables, merged here into its model (MMEngine forbids a key in two bases).
-    bases = [f'../uda/{method}_{encoder}_{shift}.py', '../_base_/datasets/uda_test_domains.py']
-    extra = []
-    if 'guid' in parts or 'vlfd' in parts:
-        bases.append(f'../_base_/uda_vl/{GUIDANCE_BASES[encoder]}')
-        extra.append('guidance=_base_.vl_guidance_model')
-    if 'guid' in parts:
-        bases.append('../_base_/uda_vl/clip_guidance.py')
-        extra.append('**_base_.vl_clip_guidance')
-    if 'vlfd' in parts:
-        bases.append('../_base_/uda_vl/vl_fd.py')
-        extra.append('**_base_.vl_fd')
-    if 'lg' in parts:
-        bases.append(f'../_base_/uda_vl/lg_{encoder}.py')
-        extra.append('student=_base_.vl_lg_student')
-    lines = ',\n    '.join(["'" + b + "'" for b in bases])
-    args = ',\n             '.join(extra)
-    return title + f'_base_ = [\n    {lines}\n]\nmodel = dict({args})\n'
+    # The plain cell is the one base that sets `model`; the encoder's switch base only
+    # defines variables, merged here into its model (MMEngine forbids a key in two bases).
+    args = list(dict.fromkeys(a for p in parts for a in SWITCHES[p]))  # guidance once
+    model = textwrap.fill(f"model = dict({', '.join(args)})", width=100,
+                          subsequent_indent=' ' * len('model = dict('),
+                          break_long_words=False, break_on_hyphens=False)
+    return title + (f"_base_ = ['../uda/{method}_{encoder}_{shift}.py', "
+                    f"'../_base_/uda_vl/{encoder}.py']\n{model}\n")
 
 
 def all_leaves() -> Dict[str, str]:

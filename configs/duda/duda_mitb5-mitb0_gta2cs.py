@@ -2,9 +2,9 @@
 # 40k iterations, batch 2 + 2, bf16 autocast; published numbers and what is unknown:
 # configs/duda/README.md.
 _base_ = [
-    '../_base_/uda/duda.py', '../_base_/uda/heavy/mitb5.py', '../_base_/uda/light/mitb0.py',
+    '../_base_/uda/duda.py', '../_base_/uda/heavy/mitb5.py', '../_base_/uda/encoders/mitb0.py',
     '../_base_/datasets/uda_gta_to_cityscapes_rcs.py', '../_base_/schedules/uda_40k_bf16.py'
 ]
-model = dict(student=_base_.light_student, heavy=_base_.heavy_student,
+model = dict(student=_base_.student, heavy=_base_.heavy_student,
              data_preprocessor=_base_.data_preprocessor,
              heavy_method=dict(pseudo_weight_ignore_top=15, pseudo_weight_ignore_bottom=120))

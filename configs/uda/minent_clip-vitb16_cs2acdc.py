@@ -1,12 +1,10 @@
 # ADVENT (MinEnt), CLIP ViT-B/16 (OpenAI) + DAFormer head, Cityscapes -> ACDC:
-# 40k iterations, DAFormer-family schedule (segmentor SGD 2.5e-3 with warm-up + poly;
-# discriminators Adam 1e-4, poly 0.9).
+# 40k iterations, DAFormer-family schedule (segmentor SGD 2.5e-3 with warm-up + poly; no
+# discriminator, so no discriminator optimizer).
 #   python tools/train.py configs/uda/minent_clip-vitb16_cs2acdc.py
 _base_ = [
     '../_base_/uda/minent.py', '../_base_/uda/encoders/clip-vitb16.py',
     '../_base_/datasets/uda_cityscapes_to_acdc.py',
-    '../_base_/schedules/uda_adversarial_sgd_40k.py'
+    '../_base_/schedules/uda_minent_sgd_40k.py'
 ]
 model = dict(student=_base_.student, data_preprocessor=_base_.data_preprocessor)
-# MinEnt trains no discriminator: only the segmentor's optimizer.
-optim_wrapper = dict(discriminator=None)

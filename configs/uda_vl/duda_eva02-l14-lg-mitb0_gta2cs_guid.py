@@ -6,16 +6,17 @@
 # the deployed light MiT-B0 / DAFormer head learns from that pair through DUDA's gradual
 # distillation, inconsistency loss and two-teacher ensemble. GTA5 -> Cityscapes, 40k
 # iterations, batch 2 + 2, bf16. The plain counterpart: configs/duda/duda_mitb5-mitb0_gta2cs.py.
-# All networks share EVA02-CLIP's input normalisation (heavy base); MiT-B0's ImageNet
-# statistics differ by < 20 % in std. Not run (no GPU / no data).
+# All networks share EVA02-CLIP's input normalisation (set here over MiT-B0's base);
+# MiT-B0's ImageNet statistics differ by < 20 % in std. Not run (no GPU / no data).
 _base_ = [
     '../_base_/uda/duda.py', '../_base_/uda/heavy/eva02-l14-lg.py',
-    '../_base_/uda/light/mitb0.py', '../_base_/datasets/uda_gta_to_cityscapes_rcs.py',
-    '../_base_/schedules/uda_40k_bf16.py', '../_base_/datasets/uda_test_domains.py',
-    '../_base_/uda_vl/guidance_model_eva02-l14.py', '../_base_/uda_vl/clip_guidance.py'
+    '../_base_/uda/encoders/mitb0.py', '../_base_/datasets/uda_gta_to_cityscapes_rcs.py',
+    '../_base_/schedules/uda_40k_bf16.py', '../_base_/uda_vl/eva02-l14.py',
+    '../_base_/clip_normalization.py'
 ]
-model = dict(student=_base_.light_student, heavy=_base_.heavy_student,
-             data_preprocessor=_base_.data_preprocessor,
+data_preprocessor = dict(_base_.data_preprocessor, mean=_base_.clip_mean, std=_base_.clip_std)
+model = dict(student=_base_.student, heavy=_base_.heavy_student,
+             data_preprocessor=data_preprocessor,
              heavy_method=dict(guidance=_base_.vl_guidance_model, **_base_.vl_clip_guidance,
                                feature_distance=dict(allow_non_imagenet=True),
                                pseudo_weight_ignore_top=15, pseudo_weight_ignore_bottom=120))

@@ -5,6 +5,7 @@ import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 import copy
 import glob
 import importlib.util
+import inspect
 import os.path as osp
 
 import pytest
@@ -14,6 +15,7 @@ from mmengine.registry import init_default_scope
 
 import test_uda_configs as plain_cells
 from mmseg_semivl.models.backbones import TINY_CLIP_CFG
+from mmseg_semivl.models.decode_heads import LanguageGuidedHead
 
 init_default_scope('mmseg')
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -94,7 +96,10 @@ def test_every_switch_sets_its_part(name):
     if 'lg' in parts:
         assert head.type == 'LanguageGuidedHead' and model.student.neck is None
         assert head.text_embeddings.class_definitions == 'cityscapes'
-        assert head.text_channels == {'clip-vitb16': 512, 'eva02-l14': 768}[encoder]
+        # CLIP ViT-B/16's 512-d text space is LanguageGuidedHead's default
+        text_channels = head.get('text_channels', inspect.signature(
+            LanguageGuidedHead).parameters['text_channels'].default)
+        assert text_channels == {'clip-vitb16': 512, 'eva02-l14': 768}[encoder]
     else:
         assert head == plain.model.student.decode_head
     for key in ('pseudo_weight_ignore_top', 'pseudo_weight_ignore_bottom', 'pseudo_threshold'):

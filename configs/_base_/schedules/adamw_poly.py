@@ -1,16 +1,12 @@
 # SemiVL's optimisation (paper Sec. 4.1): AdamW, weight decay 0.01, poly(0.9) decay
 # without warm-up, backbone lr multiplier per dataset, x10 for the decoder head (as in
 # the reference implementation). Dataset configs set `lr`, the backbone multiplier and
-# `max_iters`. Loops and hooks: iter_based.py.
+# `max_iters`. Loops, hooks and the optim-wrapper type: iter_based.py.
 _base_ = ['./iter_based.py']
 max_iters = 80000
 optimizer = dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.01)
-optim_wrapper = dict(
-    # A non-finite loss skips its step (counted as skipped_steps) instead of corrupting
-    # the weights; on_non_finite='raise' stops the run instead.
-    type='NonFiniteSkipOptimWrapper',
+optim_wrapper = dict(  # iter_based.py's wrapper (non-finite skip, trainable parameters)
     optimizer=optimizer,
-    constructor='TrainableParamsOptimWrapperConstructor',
     paramwise_cfg=dict(custom_keys={
         'backbone': dict(lr_mult=0.01),
         'decode_head': dict(lr_mult=10.0),

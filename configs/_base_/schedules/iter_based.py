@@ -4,7 +4,8 @@
 # crash-safe: atomic writes, old files removed only after the new one is complete and
 # `last_checkpoint` names it (docs/reliability.md); the best mIoU and the last two are
 # kept. The schedules set the optimizers, lr schedules and lengths (and restate
-# `train_cfg` when they change `max_iters`).
+# `train_cfg` when they change `max_iters`); a single-optimizer schedule (adamw_poly.py,
+# uda_40k.py) adds its optimizer and paramwise_cfg to the wrapper below.
 max_iters = 40000
 val_interval = 4000
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=val_interval)
@@ -18,3 +19,8 @@ default_hooks = dict(
                     max_keep_ckpts=2, save_last=True, save_best='mIoU', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'))
+# One optimizer over the parameters that require grad (frozen ones, e.g. a frozen CLIP
+# tower, sit in no group). A non-finite loss skips its step (counted as skipped_steps)
+# instead of corrupting the weights; on_non_finite='raise' stops the run instead.
+optim_wrapper = dict(type='NonFiniteSkipOptimWrapper',
+                     constructor='TrainableParamsOptimWrapperConstructor')

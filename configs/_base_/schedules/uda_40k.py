@@ -8,10 +8,8 @@ _base_ = ['./iter_based.py']
 max_iters = 40000
 warmup_iters = 1500
 optimizer = dict(type='AdamW', lr=6e-05, betas=(0.9, 0.999), weight_decay=0.01)
-optim_wrapper = dict(
-    type='NonFiniteSkipOptimWrapper',
+optim_wrapper = dict(  # iter_based.py's wrapper (non-finite skip, trainable parameters)
     optimizer=optimizer,
-    constructor='TrainableParamsOptimWrapperConstructor',
     paramwise_cfg=dict(custom_keys={
         'head': dict(lr_mult=10.0),
         'pos_block': dict(decay_mult=0.0),

@@ -9,7 +9,9 @@
 _base_ = ['./iter_based.py']
 max_iters = 40000
 warmup_iters = 1500
+# One wrapper per submodule instead of iter_based.py's single one (replaced, not merged).
 optim_wrapper = dict(
+    _delete_=True,
     constructor='SubmoduleOptimWrapperConstructor',
     segmentor=dict(
         module='student',

@@ -1,8 +1,8 @@
 # DUDA (Rajvanshi et al. 2025, seed 002): a heavyweight pair trained with DAFormer
 # self-training (../uda/daformer.py: EMA alpha 0.999, FD, ClassMix, confident-fraction
 # weight) and a lightweight student distilled from it (the only network deployed). A leaf
-# composes the method with a heavy base (heavy/*.py: `heavy_student` and its
-# `data_preprocessor`) and a light base (light/*.py: `light_student`) and sets
+# composes the method with a heavy base (heavy/*.py: `heavy_student` only) and a light
+# student's encoder base (encoders/*.py: `student` and `data_preprocessor`) and sets
 # model.heavy, model.student and model.data_preprocessor from them. The paper gives none of
 # the values below: each is an interpretation (docs/deviations.md, "DUDA: interpretations").
 _base_ = ['./daformer.py']

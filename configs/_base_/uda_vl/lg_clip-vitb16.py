@@ -9,13 +9,10 @@
 vl_lg_student = dict(
     backbone=dict(skip_blocks=(0, 4)),
     neck=None,
+    # LanguageGuidedHead's defaults are this layout: in_channels (768, 768, 512), levels
+    # (0, 1, 2), 512-d text, CE loss; only the text embeddings are set.
     decode_head=dict(
         _delete_=True,
         type='LanguageGuidedHead',
-        in_channels=(768, 768, 512),
-        in_index=(0, 1, 2),
-        text_channels=512,
         text_embeddings=dict(model_name='ViT-B-16', pretrained='openai',
-                             class_definitions='cityscapes', aggregation='mean'),
-        align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)))
+                             class_definitions='cityscapes', aggregation='mean')))

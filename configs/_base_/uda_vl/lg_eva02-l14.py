@@ -8,13 +8,11 @@
 vl_lg_student = dict(
     backbone=dict(out_indices=(0, 7), dense_embedding=True),
     neck=None,
+    # levels (0, 1, 2) and the CE loss: LanguageGuidedHead's defaults
     decode_head=dict(
         _delete_=True,
         type='LanguageGuidedHead',
         in_channels=(1024, 1024, 768),
-        in_index=(0, 1, 2),
         text_channels=768,
         text_embeddings=dict(model_name='EVA02-L-14', pretrained='merged2b_s4b_b131k',
-                             class_definitions='cityscapes', aggregation='mean'),
-        align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)))
+                             class_definitions='cityscapes', aggregation='mean')))

@@ -1,21 +1,13 @@
 # CLIP ViT-B/16 (our CLIPVisionTransformer, OpenAI weights, full fine-tuning): MaskCLIP
 # value-path features of blocks 3, 5, 7 and the dense 512-d output, made a four-scale
 # pyramid (x4, x2, x1, x0.5) by MMSeg's MultiLevelNeck, into the DAFormer head.
-_base_ = ['../../clip_normalization.py']
-norm_cfg = dict(type='BN', requires_grad=True)
-data_preprocessor = dict(
-    type='SemiSegDataPreProcessor', mean=_base_.clip_mean, std=_base_.clip_std,
-    bgr_to_rgb=True, pad_val=0, seg_pad_val=255, size=(512, 512))
+_base_ = ['../data_preprocessor.py', '../../clip_normalization.py']
+data_preprocessor = dict(mean=_base_.clip_mean, std=_base_.clip_std)
 student = dict(
     type='HeadSyncedEncoderDecoder',
     backbone=dict(type='CLIPVisionTransformer', model_name='ViT-B-16', pretrained='openai',
                   img_size=512, skip_blocks=(3, 5, 7), finetune='full'),
     neck=dict(type='MultiLevelNeck', in_channels=[768, 768, 768, 512], out_channels=256,
               scales=[4, 2, 1, 0.5]),
-    decode_head=dict(type='DAFormerHead', in_channels=[256, 256, 256, 256],
-                     in_index=[0, 1, 2, 3], channels=256, embed_dims=256,
-                     dilations=(1, 6, 12, 18), separable=True, dropout_ratio=0.1,
-                     num_classes=19, norm_cfg=norm_cfg, align_corners=False,
-                     loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False,
-                                      loss_weight=1.0)),
+    decode_head=dict(type='DAFormerHead', in_channels=[256, 256, 256, 256], num_classes=19),
     test_cfg=dict(mode='whole'))

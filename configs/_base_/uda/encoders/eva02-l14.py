@@ -2,11 +2,9 @@
 # blocks, width 1024, patch 14, RoPE; 512 crops padded to 518 on the fly), blocks
 # 7, 11, 15, 23 into a BEiT-style pyramid (MMSeg's Feature2Pyramid: ConvT x4, ConvT x2,
 # identity, max-pool) and the DAFormer head. Activation checkpointing on (24 GB target).
-_base_ = ['../../clip_normalization.py']
+_base_ = ['../data_preprocessor.py', '../../clip_normalization.py']
 norm_cfg = dict(type='BN', requires_grad=True)
-data_preprocessor = dict(
-    type='SemiSegDataPreProcessor', mean=_base_.clip_mean, std=_base_.clip_std,
-    bgr_to_rgb=True, pad_val=0, seg_pad_val=255, size=(512, 512))
+data_preprocessor = dict(mean=_base_.clip_mean, std=_base_.clip_std)
 student = dict(
     type='HeadSyncedEncoderDecoder',
     backbone=dict(type='OpenCLIPEVA', model_name='EVA02-L-14', pretrained='merged2b_s4b_b131k',
@@ -14,9 +12,5 @@ student = dict(
     neck=dict(type='Feature2Pyramid', embed_dim=1024, rescales=[4, 2, 1, 0.5],
               norm_cfg=norm_cfg),
     decode_head=dict(type='DAFormerHead', in_channels=[1024, 1024, 1024, 1024],
-                     in_index=[0, 1, 2, 3], channels=256, embed_dims=256,
-                     dilations=(1, 6, 12, 18), separable=True, dropout_ratio=0.1,
-                     num_classes=19, norm_cfg=norm_cfg, align_corners=False,
-                     loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False,
-                                      loss_weight=1.0)),
+                     num_classes=19),
     test_cfg=dict(mode='whole'))

@@ -1,7 +1,8 @@
-# MiT-B1 (SegFormer's ImageNet weights) + DAFormer head as a UDA student (e.g. the DACS /
-# DAFormer baseline of DUDA's light student): ../light/mitb1.py as `student`.
-_base_ = ['../light/mitb1.py']
-data_preprocessor = dict(
-    type='SemiSegDataPreProcessor', mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375], bgr_to_rgb=True, pad_val=0, seg_pad_val=255, size=(512, 512))
-student = _base_.light_student
+# MiT-B1 (SegFormer's ImageNet weights) + DAFormer head as a UDA student or DUDA's light
+# student: MiT-B0 (./mitb0.py) at twice the width.
+_base_ = ['./mitb0.py']
+mit_b1_checkpoint = ('https://download.openmmlab.com/mmsegmentation/v0.5/pretrain/segformer/'
+                     'mit_b1_20220624-02e5a6a1.pth')
+student = dict(
+    backbone=dict(embed_dims=64, init_cfg=dict(checkpoint=mit_b1_checkpoint)),
+    decode_head=dict(in_channels=[64, 128, 320, 512]))

@@ -1,9 +1,7 @@
 # ResNet-101 V1c (MMSeg's ImageNet weights), output stride 8, BN trainable, with the
 # DeepLabV2 head (sum of dilated 3x3 convs at 6 and 12, DAFormer-family UDA).
+_base_ = ['../data_preprocessor.py']
 norm_cfg = dict(type='BN', requires_grad=True)
-data_preprocessor = dict(
-    type='SemiSegDataPreProcessor', mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375], bgr_to_rgb=True, pad_val=0, seg_pad_val=255, size=(512, 512))
 student = dict(
     type='HeadSyncedEncoderDecoder',
     pretrained='open-mmlab://resnet101_v1c',
