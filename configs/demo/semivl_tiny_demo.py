@@ -1,6 +1,7 @@
-# The bundled demo (tools/demo.py): SemiVL end to end on real photos, sized for 2 CPU
-# cores. A tiny randomly initialised CLIP stands in when no real weights are available;
-# tools/demo.py swaps in ViT-B/16 weights when it finds them.
+# SemiVL end to end on real photos (the VOC-layout miniature of mmseg_semivl.demo.data),
+# sized for 2 CPU cores, with a tiny CLIP (random, or a checkpoint file in
+# `clip_pretrained`): the config of the training tests, tools/benchmark_train.py and the
+# MMSeg-API checks. The README demo (tools/demo.py) trains configs/learning/semivl_scenes.py.
 _base_ = [
     '../_base_/default_runtime.py', '../_base_/models/semivl_vit-b16.py',
     '../_base_/datasets/semi_voc_style.py', '../_base_/schedules/adamw_poly.py'
@@ -49,17 +50,10 @@ val_dataloader = test_dataloader = dict(
     dataset=dict(_dataset, ann_file='splits/val.txt', pipeline=test_pipeline))
 
 # A random tiny CLIP has no features worth preserving: its encoder learns at the head's
-# rate. tools/demo.py restores the paper's multipliers (0.01 / x10) for real weights.
+# rate (the paper's multipliers, 0.01 / x10, are adamw_poly.py's).
 optimizer = dict(lr=1e-3)
-optim_wrapper = dict(
-    optimizer=optimizer,
-    paramwise_cfg=dict(custom_keys={
-        'backbone': dict(lr_mult=1.0),
-        'decode_head': dict(lr_mult=1.0)
-    }))
-param_scheduler = [
-    dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=max_iters, by_epoch=False)
-]
+optim_wrapper = dict(optimizer=optimizer, paramwise_cfg=dict(
+    custom_keys=dict(backbone=dict(lr_mult=1.0), decode_head=dict(lr_mult=1.0))))
 train_cfg = dict(max_iters=max_iters, val_interval=val_interval)
 default_hooks = dict(
     logger=dict(interval=10),

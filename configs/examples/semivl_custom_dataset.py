@@ -48,6 +48,3 @@ val_dataloader = test_dataloader = dict(
 # 4. Schedule: the paper's VOC optimisation (encoder x0.01, decoder x10).
 max_iters = 40000
 train_cfg = dict(max_iters=max_iters, val_interval=4000)
-param_scheduler = [
-    dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=max_iters, by_epoch=False)
-]

@@ -22,15 +22,8 @@ max_iters = 400
 # The tiny encoder is pretrained but small: it adapts at a tenth of the head's rate
 # (the paper's VOC setting is 0.01 x for ViT-B/16), the head at 1e-3.
 optimizer = dict(lr=1e-3)
-optim_wrapper = dict(
-    optimizer=optimizer,
-    paramwise_cfg=dict(custom_keys={
-        'backbone': dict(lr_mult=0.1),
-        'decode_head': dict(lr_mult=1.0)
-    }))
-param_scheduler = [
-    dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=max_iters, by_epoch=False)
-]
+optim_wrapper = dict(optimizer=optimizer, paramwise_cfg=dict(
+    custom_keys=dict(backbone=dict(lr_mult=0.1), decode_head=dict(lr_mult=1.0))))
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 default_hooks = dict(
     logger=dict(interval=50),

@@ -49,8 +49,6 @@ model = dict(
     test_cfg=dict(mode='slide', crop_size=crop_size, stride=(426, 426)))
 optimizer = dict(lr=6e-5)
 optim_wrapper = dict(optimizer=optimizer)
-param_scheduler = [
-    dict(type='PolyLR', eta_min=0.0, power=1.0, begin=0, end=max_iters, by_epoch=False)
-]
+param_scheduler = [dict(type='PolyLR', eta_min=0.0, power=1.0, begin=0, by_epoch=False)]
 train_cfg = dict(max_iters=max_iters, val_interval=val_interval)
 default_hooks = dict(checkpoint=dict(interval=val_interval))

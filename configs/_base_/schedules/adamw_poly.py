@@ -11,7 +11,8 @@ optim_wrapper = dict(  # iter_based.py's wrapper (non-finite skip, trainable par
         'backbone': dict(lr_mult=0.01),
         'decode_head': dict(lr_mult=10.0),
     }))
-param_scheduler = [
-    dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=max_iters, by_epoch=False)
-]
+# No `end`: MMEngine's runner ends a scheduler without one where the train loop ends, so
+# a config that changes `train_cfg.max_iters` (or SourceEpochTrainLoop's epochs) needs
+# no second edit here.
+param_scheduler = [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, by_epoch=False)]
 train_cfg = dict(max_iters=max_iters)

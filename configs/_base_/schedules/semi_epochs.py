@@ -5,11 +5,10 @@
 # on the split and the GPU layout: `SourceEpochTrainLoop` computes
 #     max_iters = max_epochs x ceil(len(unlabeled split) / (unlabeled per GPU x GPUs))
 # when the run starts (mmseg_semivl/engine/runner/epoch_length.py, tested against the
-# papers' numbers), and MMEngine ends every scheduler without an `end` there. The family
+# papers' numbers), and MMEngine ends adamw_poly.py's scheduler (no `end`) there. The family
 # schedules (voc_80ep.py, ...) set max_epochs, the learning rates and the interval.
 _base_ = ['./adamw_poly.py']
 val_interval = 8000  # also the checkpoint interval
-param_scheduler = [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, by_epoch=False)]
 train_cfg = dict(_delete_=True, type='SourceEpochTrainLoop', max_epochs=80, epoch_source=1,
                  val_interval=val_interval)
 default_hooks = dict(checkpoint=dict(interval=val_interval))

@@ -6,9 +6,7 @@
 # in one process need ~180 GiB without checkpointing (estimate, docs/performance.md);
 # configs/semivl/ade_158_1xb16.py fits one 80 GB GPU with `class_chunk_size=30`,
 # `with_cp=True` and `gn_type='AutocastGN'` on the decoder and bf16 AMP.
-_base_ = [
-    '../default_runtime.py', '../models/semivl_vit-b16.py', '../schedules/ade20k_40ep.py'
-]
+_base_ = ['../default_runtime.py', '../models/semivl_vit-b16.py', '../schedules/ade20k_40ep.py']
 model = dict(
     decode_head=dict(
         num_classes=150, text_embeddings=dict(class_definitions='ade20k', aggregation='name')),

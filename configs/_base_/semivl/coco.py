@@ -7,9 +7,7 @@
 # bf16 AMP (docs/performance.md); for more images per GPU set
 # `model.decode_head.class_chunk_size` (e.g. 27), `model.decode_head.with_cp=True` and
 # `model.decode_head.gn_type='AutocastGN'`.
-_base_ = [
-    '../default_runtime.py', '../models/semivl_vit-b16.py', '../schedules/coco_10ep.py'
-]
+_base_ = ['../default_runtime.py', '../models/semivl_vit-b16.py', '../schedules/coco_10ep.py']
 model = dict(
     decode_head=dict(
         num_classes=81, text_embeddings=dict(class_definitions='coco', aggregation='name')),
