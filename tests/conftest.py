@@ -5,7 +5,11 @@ import os
 # CI's run the tests in the same environment.
 os.environ['OMP_NUM_THREADS'] = '1'
 
-import mmseg_semivl  # noqa: E402,F401  (must precede any mmseg import)
+# The one import of the plugin the test modules need: pytest loads this file first, and
+# with mmcv-lite the package's stand-in for mmcv's compiled ops must exist before
+# `mmseg.apis` / `mmcv.ops` are imported (docs/compatibility.md); it registers the
+# modules and patches nothing.
+import mmseg_semivl  # noqa: E402,F401
 
 import copy  # noqa: E402
 from typing import Any, Dict, Iterator

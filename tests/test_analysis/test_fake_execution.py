@@ -1,5 +1,4 @@
 """FakeExecution: shapes-only runs count the same FLOPs as real ones."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import torch
 import torch.nn as nn

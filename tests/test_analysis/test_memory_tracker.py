@@ -1,5 +1,4 @@
 """StorageMemoryTracker and the CUDA-like autocast used for memory estimates."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import pytest
 import torch

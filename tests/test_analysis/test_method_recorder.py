@@ -1,5 +1,4 @@
 """MethodCallRecorder: per-call records, FLOPs, nesting and exact restoration."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import pytest
 import torch

@@ -1,5 +1,4 @@
 """Splitting a step's recorded calls into parts."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import subprocess
 import sys

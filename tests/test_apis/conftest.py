@@ -1,5 +1,4 @@
 """Fixtures for the inference helpers: a tiny checkpoint and two real photos."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 from pathlib import Path
 from typing import Dict

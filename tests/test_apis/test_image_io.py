@@ -1,5 +1,4 @@
 """Finding and reading inference inputs: files, folders, globs and their errors."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import cv2
 import numpy as np

@@ -1,5 +1,4 @@
 """Trained SemiVL checkpoints through MMSeg's inference APIs and init_semivl_model."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import copy
 

@@ -1,5 +1,4 @@
 """Palette, overlays and the files written for each prediction."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import cv2
 import numpy as np

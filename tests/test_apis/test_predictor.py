@@ -1,5 +1,4 @@
 """Batched inference of image files and the whole / sliding-window settings."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 from types import SimpleNamespace
 

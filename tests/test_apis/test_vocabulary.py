@@ -1,5 +1,4 @@
 """Open vocabulary: a trained model segments a new class list."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 from types import SimpleNamespace
 

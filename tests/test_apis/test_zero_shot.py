@@ -1,5 +1,4 @@
 """Zero-shot dense CLIP (MaskCLIP) behind MMSeg's segmentor interface."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import pytest
 import torch

@@ -1,5 +1,4 @@
 """A tiny SemiVL checkpoint and real photos for the inference tests (tests/test_apis, tools)."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 from pathlib import Path
 from typing import Dict

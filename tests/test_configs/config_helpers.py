@@ -1,7 +1,6 @@
 """Helpers of the config tests (imported by them; pytest puts this folder on sys.path):
 the benchmark facts per dataset family, a tiny-model override and a generator of
 miniature dataset folders in each benchmark's layout."""
-import mmseg_semivl  # noqa: F401  (must precede any mmseg import)
 
 import copy
 import functools

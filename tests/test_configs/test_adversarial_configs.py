@@ -1,7 +1,6 @@
 """Adversarial UDA configs: composition, and real iterations of every config family on
 generated miniatures (tiny encoders at 64 px), each optimizer's lr schedule, and resume
 from a checkpoint with both optimizers and their schedulers."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import copy
 from pathlib import Path

@@ -1,5 +1,4 @@
 """Every config under configs/ loads and builds its model (with a tiny CLIP)."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import json
 import os

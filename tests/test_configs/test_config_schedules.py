@@ -1,6 +1,5 @@
 """Benchmark configs: schedule lengths, optimiser, data and class definitions against the
 paper's protocol (Sec. 4.1 and docs/reference.md), for every split of every family."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import math
 import re

@@ -1,7 +1,6 @@
 """The DIDA configs: what the base sets, ablation leaves as one-key overrides of the main
 leaf, and real training on a generated miniature (tiny encoders, 64 px): one iteration of
 each DIDA leaf and an exact resume, instance bank included."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import copy
 import os.path as osp

@@ -1,7 +1,6 @@
 """DUDA configs: every leaf loads and builds (tiny encoders); a miniature run whose stage
 switch survives resume, whose checkpoint MMSeg's init_model serves as the light student,
 and whose exported light student (tools/export_student.py) predicts the same logits."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import copy
 import glob

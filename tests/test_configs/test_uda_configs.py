@@ -1,7 +1,6 @@
 """The UDA configs (method x encoder x shift): what each family sets, the DAFormer
 schedule's values, and one real training iteration of every method and every encoder
 family on a generated folder miniature (tiny versions of the encoders, 64 px crops)."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import copy
 import glob

@@ -1,6 +1,5 @@
 """configs/uda_vl/ (issue 21): the leaves are the generator's output, every switch sets
 what it says, 'off' is the plain cell, and tiny versions train one iteration."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import copy
 import glob

@@ -1,5 +1,4 @@
 """The shared pipeline builders and the configs that call them."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import ast
 import copy

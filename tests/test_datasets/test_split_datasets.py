@@ -1,5 +1,4 @@
 """Split-list datasets on generated miniatures of the benchmark folder layouts."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import re
 from pathlib import Path

@@ -1,6 +1,5 @@
 """The UDA demo's method configs (mmseg_semivl/demo/uda_demo.py): every guided method is
 its plain method plus the guidance keys, nothing else."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import pytest
 from mmengine.config import Config

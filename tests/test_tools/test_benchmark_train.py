@@ -1,5 +1,4 @@
 """tools/benchmark_train.py on the tiny demo config, CPU, synthetic batches."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import importlib.util
 import json

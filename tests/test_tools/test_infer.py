@@ -1,5 +1,4 @@
 """tools/infer.py: trained model, new class list, zero-shot CLIP, and bad inputs."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import importlib.util
 import json

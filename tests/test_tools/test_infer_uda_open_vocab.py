@@ -1,7 +1,6 @@
 """Open vocabulary after domain adaptation (issue 21): a DACS model with the
 language-guided decoder, trained on the UDA miniature (with dense CLIP guidance), segments
 a new class list through tools/infer.py --classes on target-domain images."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import copy
 import os

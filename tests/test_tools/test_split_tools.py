@@ -1,5 +1,4 @@
 """Split tools (make_unlabeled_split, make_splits) and the dataset converters."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import importlib.util
 import sys

@@ -1,5 +1,4 @@
 """mmseg_semivl.utils.cli: the tools' shared AMP switches."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import pytest
 import torch

@@ -1,5 +1,4 @@
 """FLOP counting against hand formulas (a multiply-add = 2 FLOPs)."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import torch
 import torch.nn as nn

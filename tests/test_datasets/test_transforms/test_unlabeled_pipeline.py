@@ -1,5 +1,4 @@
 """The full unlabeled pipeline with MMSeg's loading and geometric transforms on a real photo."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import copy
 

@@ -1,5 +1,3 @@
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
-
 import numpy as np
 import pytest
 from mmseg.registry import TRANSFORMS

@@ -1,6 +1,5 @@
 """UDA converters on generated miniatures: exact label mappings, exact statistics files,
 resuming, --check, and the messages for missing or bad input."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import json
 import sys

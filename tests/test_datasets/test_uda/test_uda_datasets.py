@@ -1,7 +1,6 @@
 """Each UDA dataset loads its miniature (real layout and names) through a real pipeline;
 MMSeg's Cityscapes / Dark Zurich / BDD100K are reused as unlabeled targets; the two-stream
 loader of the UDA configs delivers source + target batches."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import copy
 import os.path as osp

@@ -1,6 +1,5 @@
 """The folder-based custom UDA dataset, and its example config trained end to end (two
 iterations of SemiVL with the tiny CLIP, then validation on target_val)."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import copy
 import os.path as osp

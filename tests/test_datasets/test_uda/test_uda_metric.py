@@ -1,5 +1,4 @@
 """SYNTHIA's 16- and 13-class mIoU (UDAIoUMetric) against a hand computation."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import math
 

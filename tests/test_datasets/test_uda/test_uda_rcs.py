@@ -8,7 +8,6 @@ probability below 1e-6 per check, and the draws are seeded anyway; the plausible
 (T off by 2x, f_c instead of 1 - f_c, files drawn uniformly, the 3000-pixel threshold
 not strict) move some frequency by more than 0.05.
 """
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import itertools
 import math

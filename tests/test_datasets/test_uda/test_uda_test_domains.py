@@ -1,6 +1,5 @@
 """tools/test_domains.py: one checkpoint on several domains, hand-checked mIoUs, the mean,
 mIoU16/13, JSON + Markdown, and absent domains skipped with the path looked for."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import json
 

@@ -1,5 +1,4 @@
 """SemiVLVisualizationHook: the panel it draws, and training left untouched."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import glob
 import os.path as osp

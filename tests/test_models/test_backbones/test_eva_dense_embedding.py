@@ -1,6 +1,5 @@
 """OpenCLIPEVA(dense_embedding=True): MaskCLIP's value path of the last EVA block, the final
 norm and the image projection, for the language-guided decoder (issue 21)."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import pytest
 import torch

@@ -1,7 +1,6 @@
 """The EVA02-CLIP UDA encoder (OpenCLIPEVA): open_clip -> timm names, counts, weight
 loading, parity with timm, frozen mode and errors (the UDA heads:
 tests/test_models/test_decode_heads/test_{daformer,deeplabv2}_head.py)."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import pytest
 import torch

@@ -1,5 +1,4 @@
 """DAFormerHead: per-level embeddings, the (separable) ASPP fusion and the output."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import torch
 from mmseg.registry import MODELS

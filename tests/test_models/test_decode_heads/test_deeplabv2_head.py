@@ -1,6 +1,5 @@
 """DLV2Head (DeepLabV2's classifier): the sum of dilated convs by hand, its parameters,
 the anchors' initialisation and one-line errors."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import pytest
 import torch

@@ -1,5 +1,3 @@
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
-
 import pytest
 import torch
 import torch.nn as nn

@@ -1,5 +1,4 @@
 """AutocastGroupNorm: GroupNorm in the autocast dtype, same as nn.GroupNorm otherwise."""
-import mmseg_semivl  # noqa: F401  (must precede mmseg imports)
 
 import torch
 import torch.nn as nn
