@@ -21,6 +21,21 @@ LIGHTS = dict(mitb0='MixVisionTransformer', mitb1='MixVisionTransformer', r101='
 SHIFTS = ('gta2cs', 'synthia2cs', 'cs2acdc', 'cs2darkzurich')
 
 
+@pytest.mark.parametrize('heavy, encoder', [('mitb5', 'mitb5'), ('eva02-l14-lg', 'eva02-l14-lg')])
+def test_a_heavy_base_exports_its_heavy_student_alone(heavy, encoder):
+    """A leaf composes a heavy base with a light encoder base: MMEngine refuses a name
+    defined in two bases, so the heavy base must export nothing but ``heavy_student``."""
+    base = osp.join(REPO, 'configs', '_base_', 'uda')
+    cfg = Config.fromfile(osp.join(base, 'heavy', f'{heavy}.py'))
+    assert set(cfg.keys()) == {'heavy_student'}
+    student = Config.fromfile(osp.join(base, 'encoders', f'{encoder}.py')).student.to_dict()
+    heavy_student = cfg.heavy_student.to_dict()
+    # The encoder's student, with activation checkpointing where the heavy base adds it.
+    heavy_student['backbone'].pop('with_cp', None)
+    student['backbone'].pop('with_cp', None)
+    assert heavy_student == student
+
+
 def leaf(light, shift):
     return osp.join(DUDA, f'duda_mitb5-{light}_{shift}.py')
 
