@@ -3,10 +3,11 @@
 #   <data_root>/source/images, source/labels           labeled source
 #   <data_root>/target/images                          unlabeled target
 #   <data_root>/target_val/images, target_val/labels   labeled target, for validation
-# DAFormer-style pipelines: resize to 1024 x 512, 512 crops (source
-# with cat_max_ratio=0.75), flips; the target is packed without strong views
-# (PackTargetInputs) for methods that augment on the GPU. A config for a method that wants
-# its own target pipeline (e.g. SemiVL's strong views) replaces `target_pipeline`.
+# DAFormer-style pipelines: resize to 1024 x 512, 512 crops (source with
+# cat_max_ratio=0.75), flips, padding to the crop; the target is packed without strong
+# views (PackTargetInputs) for methods that augment on the GPU. A config for a method that
+# wants its own target pipeline (e.g. SemiVL's strong views) sets the datasets again with
+# it (configs/uda/custom_folder_example.py): an inherited list keeps this file's values.
 _base_ = ['./two_stream_loaders.py']
 # After `_base_`, so that MMEngine still reads this file as a text config.
 from mmseg_semivl.datasets.pipelines import uda_pipelines  # noqa: E402
