@@ -13,6 +13,7 @@ import numpy as np
 from mmengine.config import Config, ConfigDict
 
 from mmseg_semivl.models.backbones import TINY_CLIP_CFG
+from mmseg_semivl.models.backbones.clip_conv_skip import RESNET101_V1C_STEM
 
 #: Output channels of the narrowed conv stem of ``CLIPWithConvSkip`` (base 8 x 4).
 TINY_CONV_SKIP_CHANNELS = 32
@@ -114,7 +115,8 @@ def tinify_model(cfg: Config, checkpoint: str, crop: int = 64) -> ConfigDict:
                 node['skip_blocks'] = tuple(range(len(node['skip_blocks'])))[:num_layers]
         if node.get('type') == 'CLIPWithConvSkip':
             # Narrow conv stem (32 channels at 1/4), random init (no download), BN on one CPU.
-            node['conv_stem'].update(stem_channels=16, base_channels=8, init_cfg=None,
+            node['conv_stem'] = dict(node.get('conv_stem', RESNET101_V1C_STEM), stem_channels=16,
+                                     base_channels=8, init_cfg=None,
                                      norm_cfg=dict(type='BN', requires_grad=True))
         if node.get('type') == 'LanguageGuidedHead':
             node['in_channels'] = (width, ) * (len(node.get('in_index', (0, 1, 2))))

@@ -27,17 +27,9 @@ model = dict(
         type='CLIPWithConvSkip',
         img_size=cityscapes_crop,
         skip_blocks=(4, ),
-        conv_stem=dict(
-            type='ResNetV1c',
-            depth=101,
-            num_stages=1,
-            out_indices=(0, ),
-            strides=(1, ),
-            dilations=(1, ),
-            norm_cfg=dict(type='SyncBN', requires_grad=True),
-            style='pytorch',
-            contract_dilation=True,
-            init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnet101_v1c'))),
+        # conv_stem: the backbone's default, the reference's ResNet-101 V1c stem + first
+        # stage (SyncBN, ImageNet weights; clip_conv_skip.RESNET101_V1C_STEM).
+    ),
     decode_head=dict(
         num_classes=19,
         text_embeddings=dict(class_definitions='cityscapes', aggregation='mean'),
