@@ -1,8 +1,7 @@
 """An EMA teacher trains, is saved in checkpoints and resumes exactly."""
 import torch
-from mmengine.runner import Runner
 
-from interrupt import Interrupt, KillAfter
+from interrupt import train as _train
 
 
 def _ema_cfg(tiny_run_cfg, work_dir, **kwargs):
@@ -10,17 +9,6 @@ def _ema_cfg(tiny_run_cfg, work_dir, **kwargs):
     cfg.model.teacher = 'ema'
     cfg.custom_hooks.append(dict(type='EMATeacherHook', momentum=0.2))
     return cfg
-
-
-def _train(cfg, kill_at=None):
-    runner = Runner.from_cfg(cfg)
-    if kill_at is not None:
-        runner.register_hook(KillAfter(kill_at))
-    try:
-        runner.train()
-    except Interrupt:
-        pass
-    return runner
 
 
 def test_ema_teacher_is_checkpointed_and_resumes_exactly(tmp_path, tiny_run_cfg):

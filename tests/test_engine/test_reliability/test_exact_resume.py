@@ -2,20 +2,8 @@
 import os.path as osp
 
 import torch
-from mmengine.runner import Runner
 
-from interrupt import Interrupt, KillAfter
-
-
-def _train(cfg, kill_at=None):
-    runner = Runner.from_cfg(cfg)
-    if kill_at is not None:
-        runner.register_hook(KillAfter(kill_at))
-    try:
-        runner.train()
-    except Interrupt:
-        pass
-    return runner
+from interrupt import train as _train
 
 
 def _weights(runner):

@@ -8,9 +8,8 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.hooks import Hook
-from mmengine.runner import Runner
 
-from interrupt import Interrupt, KillAfter
+from interrupt import train as train_until
 from mmseg_semivl.datasets.class_stats import count_class_pixels, write_class_stats
 from mmseg_semivl.demo.uda_demo import UDA_DEMO_CONFIG, set_data_root
 from mmseg_semivl.demo.uda_scenes import write_uda_scene_task
@@ -59,16 +58,8 @@ def rcs_cfg(data_root, work_dir, resume=False):
 
 
 def train(cfg, kill_at=None):
-    runner = Runner.from_cfg(cfg)
     recorder = RecordSources()
-    runner.register_hook(recorder)
-    if kill_at is not None:
-        runner.register_hook(KillAfter(kill_at))
-    try:
-        runner.train()
-    except Interrupt:
-        pass
-    return runner, recorder.files
+    return train_until(cfg, kill_at, hooks=[recorder]), recorder.files
 
 
 def test_rcs_run_killed_and_resumed_matches_the_uninterrupted_one(tmp_path, data_root):
