@@ -14,7 +14,7 @@ from mmseg_semivl.models.utils.self_training import (DACSStrongTransform,
                                                      MaskedImageConsistency,
                                                      confident_fraction_weight,
                                                      downscale_label_ratio)
-from toy_modules import NUM_CLASSES, toy_student
+from toy_modules import build_seeded, NUM_CLASSES, toy_student
 
 SIZE = 16
 NO_AUG = dict(type='DACSStrongTransform', color_jitter_prob=1.0, blur=False)
@@ -23,11 +23,7 @@ NO_AUG = dict(type='DACSStrongTransform', color_jitter_prob=1.0, blur=False)
 def dacs(**kwargs):
     cfg = dict(type='DACS', student=toy_student(), strong_transform=NO_AUG,
                data_preprocessor=dict(type='SemiSegDataPreProcessor'))
-    cfg.update(kwargs)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg)
-    model.init_weights()
-    return model
+    return build_seeded(cfg, **kwargs)
 
 
 def uda_batch(seed=0, batch=2, ignore_rows=2):

@@ -11,7 +11,7 @@ from mmseg.registry import MODELS
 from mmseg_semivl.models.segmentors.dida import (fuse_instance_into_semantic,
                                                  fuse_semantic_into_instance)
 from test_dacs import NO_AUG, gt_of, uda_batch
-from toy_modules import CHANNELS, NUM_CLASSES
+from toy_modules import build_seeded, CHANNELS, NUM_CLASSES
 
 
 @MODELS.register_module(force=True)
@@ -35,11 +35,7 @@ def dida(**kwargs):
     cfg = dict(type='DIDA', student=student, strong_transform=NO_AUG,
                instance_bank=dict(num_entries=6), pseudo_threshold=0.5,
                data_preprocessor=dict(type='SemiSegDataPreProcessor'))
-    cfg.update(kwargs)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg)
-    model.init_weights()
-    return model
+    return build_seeded(cfg, **kwargs)
 
 
 # ---------------------------------------------------------------- fusion, by hand

@@ -10,7 +10,7 @@ from mmseg.registry import MODELS
 from mmseg_semivl.engine.hooks import EMATeacherHook
 from mmseg_semivl.models.utils.distillation import class_weights_from_rates
 from test_dacs import NO_AUG, uda_batch
-from toy_modules import NUM_CLASSES, toy_student
+from toy_modules import build_seeded, NUM_CLASSES, toy_student
 
 PRE = 3
 
@@ -20,11 +20,7 @@ def duda(**kwargs):
                heavy_method=dict(strong_transform=NO_AUG, pseudo_threshold=0.01),
                pre_adapt_iters=PRE, distillation=dict(schedule=dict(ramp_iters=4)),
                data_preprocessor=dict(type='SemiSegDataPreProcessor'))
-    cfg.update(kwargs)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg)
-    model.init_weights()
-    return model
+    return build_seeded(cfg, **kwargs)
 
 
 @pytest.fixture

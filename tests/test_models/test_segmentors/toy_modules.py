@@ -68,3 +68,12 @@ def toy_segmentor(seed=0, **kwargs):
     cfg.update(kwargs)
     torch.manual_seed(seed)
     return MODELS.build(cfg)
+
+
+def build_seeded(cfg: dict, seed: int = 0, **overrides):
+    """``MODELS.build(cfg)`` with ``overrides`` applied, from a fixed seed, weights initialised."""
+    cfg = dict(cfg, **overrides)
+    torch.manual_seed(seed)
+    model = MODELS.build(cfg)
+    model.init_weights()
+    return model
