@@ -28,7 +28,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import mmseg_semivl  # noqa: E402,F401  (compat fixes + registration before mmseg)
 import torch  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import Config  # noqa: E402
 from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.optim import build_optim_wrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
@@ -38,7 +38,7 @@ from mmseg.registry import MODELS  # noqa: E402
 from mmseg_semivl.analysis import (FakeExecution, TrainStepBenchmark,  # noqa: E402
                                    device_name, emulate_cuda_amp)
 from mmseg_semivl.utils import make_synthetic_semi_batch  # noqa: E402
-from mmseg_semivl.utils.cli import disable_amp, enable_bf16_amp  # noqa: E402
+from mmseg_semivl.utils.cli import add_cfg_options, disable_amp, enable_bf16_amp  # noqa: E402
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -64,12 +64,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--seed', type=int, default=0, help='seed of the synthetic batch')
     parser.add_argument('--log-level', default='WARNING', help='mmengine log level')
     parser.add_argument('--json', metavar='OUT', help='write the numbers to this JSON file')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override some settings in the used config, the key-value pair '
-        'in xxx=yyy format will be merged into config file.')
+    add_cfg_options(parser)
     parser.set_defaults(amp_dtype='bfloat16')  # --amp's; a config's own AMP may differ
     return parser.parse_args(argv)
 

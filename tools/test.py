@@ -7,17 +7,17 @@ Examples::
     bash tools/dist_test.sh CONFIG CKPT 8
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import mmseg_semivl  # noqa: E402,F401  (compat fixes + registration before mmseg)
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmseg_semivl.engine.model_wrappers import setup_cpu_distributed  # noqa: E402
-from mmseg_semivl.utils.cli import configure_cpu_threads, load_run_config  # noqa: E402
+from mmseg_semivl.utils.cli import (add_cfg_options, add_launcher_args,  # noqa: E402
+                                    configure_cpu_threads, export_local_rank, load_run_config)
 
 #: Test sets up to this size get every picture with --show/--show-dir (MMSeg's hook
 #: draws every 50th batch, i.e. nothing at all for a set of fewer than 50 images).
@@ -37,23 +37,10 @@ def parse_args(argv=None):
         '--show-interval', type=int, default=None,
         help='draw every N-th test batch with --show/--show-dir; default every batch for '
         f'test sets of up to {SHOW_ALL_UP_TO} images, else the config\'s interval')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override some settings in the used config, the key-value pair '
-        'in xxx=yyy format will be merged into config file.')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
+    add_cfg_options(parser)
+    add_launcher_args(parser)
     parser.add_argument('--tta', action='store_true', help='test time augmentation')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    return export_local_rank(parser.parse_args(argv))
 
 
 def trigger_visualization_hook(cfg, args):

@@ -8,13 +8,12 @@ Examples::
 """
 import argparse
 import logging
-import os
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import mmseg_semivl  # noqa: E402,F401  (compat fixes + registration before mmseg)
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import Config  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
@@ -26,7 +25,8 @@ from mmseg_semivl.engine.runner import (ConfigArgumentError, ResumeError,  # noq
                                         check_run_config, resolve_resume)
 from mmseg_semivl.engine.hooks import ensure_plain_checkpoint_state  # noqa: E402
 from mmseg_semivl.engine.model_wrappers import setup_cpu_distributed  # noqa: E402
-from mmseg_semivl.utils.cli import (configure_cpu_threads, enable_bf16_amp,  # noqa: E402
+from mmseg_semivl.utils.cli import (add_cfg_options, add_launcher_args,  # noqa: E402
+                                    configure_cpu_threads, enable_bf16_amp, export_local_rank,
                                     load_run_config)
 from mmseg_semivl.utils.train_data import drop_unlabeled_stream  # noqa: E402
 
@@ -51,23 +51,9 @@ def parse_args(argv=None):
         action='store_true',
         default=False,
         help='enable automatic mixed precision training (bf16 by default)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override some settings in the used config, the key-value pair '
-        'in xxx=yyy format will be merged into config file.')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK.
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_cfg_options(parser)
+    add_launcher_args(parser)
+    return export_local_rank(parser.parse_args(argv))
 
 
 def build_config(args) -> Config:

@@ -1,9 +1,11 @@
 """Shared behaviour of the command-line tools."""
+import argparse
+import os
 import os.path as osp
 import sys
 from typing import Callable, Optional, Sequence
 
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 
 #: The AMP twin of each optim wrapper that `--amp` may switch (keeps the non-finite guard).
@@ -24,6 +26,34 @@ def run_tool(main: Callable[[Optional[Sequence[str]]], int]) -> None:
         sys.exit(main(None))
     except (FileNotFoundError, ValueError, ImportError) as error:
         sys.exit(f'error: {error}')
+
+
+def add_cfg_options(parser: argparse.ArgumentParser) -> None:
+    """MMSeg's ``--cfg-options key=value ...``: merged into the config after it is read."""
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file.')
+
+
+def add_launcher_args(parser: argparse.ArgumentParser) -> None:
+    """MMSeg's ``--launcher`` and ``--local-rank`` (see :func:`export_local_rank`)."""
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def export_local_rank(args: argparse.Namespace) -> argparse.Namespace:
+    """Set ``LOCAL_RANK`` from ``--local-rank`` when the launcher did not (MMEngine reads it)."""
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
 
 
 def load_run_config(config: str,

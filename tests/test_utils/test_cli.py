@@ -1,10 +1,14 @@
-"""mmseg_semivl.utils.cli: the tools' shared AMP switches."""
+"""mmseg_semivl.utils.cli: the tools' shared AMP switches and run arguments."""
+
+import argparse
+import os
 
 import pytest
 import torch
 from mmengine.config import Config
 
-from mmseg_semivl.utils.cli import AMP_WRAPPERS, disable_amp, enable_bf16_amp
+from mmseg_semivl.utils.cli import (AMP_WRAPPERS, add_cfg_options, add_launcher_args,
+                                    disable_amp, enable_bf16_amp, export_local_rank)
 
 
 @pytest.mark.parametrize('plain', sorted(AMP_WRAPPERS))
@@ -59,3 +63,21 @@ def test_amp_switches_every_optimizer_of_an_adversarial_config():
     enable_bf16_amp(minent)  # the discriminator entry is None: left alone
     assert minent.optim_wrapper.discriminator is None
     assert minent.optim_wrapper.segmentor.type == 'NonFiniteSkipAmpOptimWrapper'
+
+
+def test_run_arguments_parse_as_mmsegs_and_export_the_local_rank(monkeypatch):
+    parser = argparse.ArgumentParser()
+    add_cfg_options(parser)
+    add_launcher_args(parser)
+    monkeypatch.delenv('LOCAL_RANK', raising=False)
+    args = export_local_rank(parser.parse_args(
+        ['--cfg-options', 'train_cfg.max_iters=8', 'model.a=[1,2]', '--launcher', 'pytorch',
+         '--local-rank', '3']))
+    assert args.cfg_options == {'train_cfg.max_iters': 8, 'model.a': [1, 2]}
+    assert args.launcher == 'pytorch' and os.environ['LOCAL_RANK'] == '3'
+    # A launcher's own LOCAL_RANK (torchrun) wins over the default of the flag.
+    monkeypatch.setenv('LOCAL_RANK', '1')
+    export_local_rank(parser.parse_args([]))
+    assert os.environ['LOCAL_RANK'] == '1'
+    with pytest.raises(SystemExit):
+        parser.parse_args(['--launcher', 'ssh'])
