@@ -20,6 +20,8 @@ import numpy as np
 import torch
 from mmengine.config import Config
 
+from ..utils.config_nodes import visit_dicts
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 UDA_DEMO_CONFIG = osp.join(REPO, 'configs', 'demo', 'dacs_scenes_uda_demo.py')
 UDA_METHODS = ('dacs', 'daformer', 'mic', 'dida', 'advent', 'adaptsegnet', 'dacs-vl',
@@ -133,21 +135,15 @@ def fit_schedule(schedulers, iters: int) -> None:
 def set_data_root(cfg: Config, root: str, num_classes: int) -> None:
     """Point every dataset and class count of ``cfg`` at ``root``."""
 
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get('type') == 'UDAFolderDataset':
-                node['data_root'] = root
-                node['num_classes'] = num_classes
-            if node.get('type') == 'CheckLabelValues':
-                node['num_classes'] = num_classes
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
+    def visit(node: dict) -> None:
+        if node.get('type') == 'UDAFolderDataset':
+            node['data_root'] = root
+            node['num_classes'] = num_classes
+        if node.get('type') == 'CheckLabelValues':
+            node['num_classes'] = num_classes
 
-    walk(cfg.train_dataloader)
-    walk(cfg.val_dataloader)
+    visit_dicts(cfg.train_dataloader, visit)
+    visit_dicts(cfg.val_dataloader, visit)
     cfg.test_dataloader = cfg.val_dataloader
     cfg.model.student.decode_head.num_classes = num_classes
 

@@ -6,7 +6,7 @@ import copy
 import functools
 import os.path as osp
 from pathlib import Path
-from typing import Callable, Dict, List
+from typing import Dict, List
 
 import mmcv
 import numpy as np
@@ -14,6 +14,7 @@ from mmengine.config import Config, ConfigDict
 
 from mmseg_semivl.models.backbones import TINY_CLIP_CFG
 from mmseg_semivl.models.backbones.clip_conv_skip import RESNET101_V1C_STEM
+from mmseg_semivl.utils import visit_dicts
 
 #: Output channels of the narrowed conv stem of ``CLIPWithConvSkip`` (base 8 x 4).
 TINY_CONV_SKIP_CHANNELS = 32
@@ -81,16 +82,6 @@ def benchmark_configs(*methods: str) -> List[Path]:
     return [p for p in LEAF_CONFIGS if p.parent.name in methods]
 
 
-def _walk(node, visit: Callable[[dict], None]) -> None:
-    if isinstance(node, dict):
-        visit(node)
-        for value in node.values():
-            _walk(value, visit)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            _walk(value, visit)
-
-
 def tinify_model(cfg: Config, checkpoint: str, crop: int = 64) -> ConfigDict:
     """Swap every CLIP of ``cfg.model`` for the tiny one, in place, and return the model.
 
@@ -143,7 +134,7 @@ def tinify_model(cfg: Config, checkpoint: str, crop: int = 64) -> ConfigDict:
                         c1_in_channels=32, c1_channels=16,
                         norm_cfg=dict(type='BN', requires_grad=True))
 
-    _walk(cfg.model, visit)
+    visit_dicts(cfg.model, visit)
     preprocessor = cfg.model.data_preprocessor
     if preprocessor.get('size') is not None:
         preprocessor['size'] = (crop, crop)
@@ -166,8 +157,8 @@ def shrink_pipelines(cfg: Config, crop: int) -> None:
         elif kind == 'Resize':
             node['scale'] = (2 * crop, crop)
 
-    _walk(cfg.train_dataloader, visit)
-    _walk(cfg.val_dataloader, visit)
+    visit_dicts(cfg.train_dataloader, visit)
+    visit_dicts(cfg.val_dataloader, visit)
 
 
 # ---------------------------------------------------------------------------- data

@@ -13,6 +13,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mmseg_semivl.models.backbones import TINY_CLIP_CFG
+from mmseg_semivl.utils import visit_dicts
 
 init_default_scope('mmseg')
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -158,24 +159,18 @@ def miniature_cfg_of(path, encoder, folder, work_dir, checkpoint, validate=True)
                                       'uda_custom_folder.py'))
 
     def shrink(node):
-        if isinstance(node, dict):
-            if node.get('type') == 'Resize':
-                node['scale'] = (96, 64)
-            if node.get('type') == 'RandomCrop':
-                node['crop_size'] = (64, 64)
-            if node.get('type') == 'PadToSize':
-                node['size'] = (64, 64)
-            if 'data_root' in node:
-                node['data_root'] = str(folder)
-            for value in node.values():
-                shrink(value)
-        elif isinstance(node, list):
-            for value in node:
-                shrink(value)
+        if node.get('type') == 'Resize':
+            node['scale'] = (96, 64)
+        if node.get('type') == 'RandomCrop':
+            node['crop_size'] = (64, 64)
+        if node.get('type') == 'PadToSize':
+            node['size'] = (64, 64)
+        if 'data_root' in node:
+            node['data_root'] = str(folder)
 
     for key in ('train_dataloader', 'val_dataloader'):
         loader = copy.deepcopy(custom[key])
-        shrink(loader)
+        visit_dicts(loader, shrink)
         loader.update(num_workers=0, persistent_workers=False)
         cfg[key] = loader
     cfg.train_dataloader.batch_size = 4

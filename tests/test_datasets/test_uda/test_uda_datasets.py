@@ -22,6 +22,7 @@ from mmseg_semivl.datasets import (ACDCDataset, GTADataset, MapillaryCityscapesD
                                    SynthiaDataset, UnlabeledBDD100KDataset,
                                    UnlabeledCityscapesDataset, UnlabeledDarkZurichDataset)
 from mmseg_semivl.datasets.transforms.checks import BadInputError
+from mmseg_semivl.utils import visit_dicts
 
 init_default_scope('mmseg')
 EXACT = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'), dict(type='PackSegInputs')]
@@ -35,18 +36,16 @@ def config(name):
 
 def shrink(node, crop=16):
     """Miniature sizes for the configs' pipelines (the structure stays the configs')."""
-    if isinstance(node, dict):
-        if node.get('type') == 'Resize':
-            node['scale'] = (96, 64)
-        if node.get('type') == 'RandomCrop':
-            node['crop_size'] = (crop, crop)
-        if node.get('type') == 'PadToSize':
-            node['size'] = (crop, crop)
-        for value in node.values():
-            shrink(value, crop)
-    elif isinstance(node, list):
-        for value in node:
-            shrink(value, crop)
+
+    def visit(step):
+        if step.get('type') == 'Resize':
+            step['scale'] = (96, 64)
+        if step.get('type') == 'RandomCrop':
+            step['crop_size'] = (crop, crop)
+        if step.get('type') == 'PadToSize':
+            step['size'] = (crop, crop)
+
+    visit_dicts(node, visit)
     return node
 
 

@@ -12,6 +12,7 @@ from uda_miniatures import CONFIGS, write_gray, write_image
 
 from mmseg_semivl.datasets import UDAFolderDataset
 from mmseg_semivl.models.backbones import TINY_CLIP_CFG
+from mmseg_semivl.utils import visit_dicts
 
 init_default_scope('mmseg')
 EXAMPLE = CONFIGS / 'uda' / 'custom_folder_example.py'
@@ -83,21 +84,15 @@ def tiny_example(folder, work_dir, checkpoint):
     cfg.model.test_cfg = dict(mode='whole')
 
     def shrink(node):
-        if isinstance(node, dict):
-            if node.get('type') == 'Resize':
-                node['scale'] = (128, 64)
-            if node.get('type') in ('RandomCrop', 'PadToSize'):
-                node['crop_size' if node['type'] == 'RandomCrop' else 'size'] = (64, 64)
-            if 'data_root' in node:
-                node['data_root'] = str(folder)
-            for value in node.values():
-                shrink(value)
-        elif isinstance(node, list):
-            for value in node:
-                shrink(value)
+        if node.get('type') == 'Resize':
+            node['scale'] = (128, 64)
+        if node.get('type') in ('RandomCrop', 'PadToSize'):
+            node['crop_size' if node['type'] == 'RandomCrop' else 'size'] = (64, 64)
+        if 'data_root' in node:
+            node['data_root'] = str(folder)
 
     for loader in (cfg.train_dataloader, cfg.val_dataloader):
-        shrink(loader)
+        visit_dicts(loader, shrink)
         loader.update(num_workers=0, persistent_workers=False)
     cfg.test_dataloader = cfg.val_dataloader
     cfg.train_cfg.update(max_iters=2, val_interval=2)
