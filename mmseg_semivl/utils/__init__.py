@@ -1,4 +1,5 @@
-"""FLOP counting and synthetic batches (the profiling tools are in :mod:`mmseg_semivl.analysis`)."""
+"""FLOP counting, synthetic batches and a config walker (the profiling tools are in
+:mod:`mmseg_semivl.analysis`)."""
 from .config_nodes import visit_dicts
 from .flops import (EXTRA_FLOP_FORMULAS, FlopCount, count_flops, flop_count_of,
                     flop_counter)
