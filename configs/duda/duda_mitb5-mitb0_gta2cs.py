@@ -7,4 +7,4 @@ _base_ = [
 ]
 model = dict(student=_base_.student, heavy=_base_.heavy_student,
              data_preprocessor=_base_.data_preprocessor,
-             heavy_method=dict(pseudo_weight_ignore_top=15, pseudo_weight_ignore_bottom=120))
+             heavy_method=_base_.target_pseudo_label_crop)

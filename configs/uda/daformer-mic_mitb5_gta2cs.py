@@ -5,4 +5,4 @@ _base_ = [
     '../_base_/datasets/uda_gta_to_cityscapes_rcs.py', '../_base_/schedules/uda_40k.py'
 ]
 model = dict(student=_base_.student, data_preprocessor=_base_.data_preprocessor,
-             pseudo_weight_ignore_top=15, pseudo_weight_ignore_bottom=120)
+             **_base_.target_pseudo_label_crop)

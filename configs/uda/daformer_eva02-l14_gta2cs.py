@@ -6,5 +6,5 @@ _base_ = [
 ]
 # FD toward the initial CLIP weights (seed 001: it fights the CLIP features).
 model = dict(student=_base_.student, data_preprocessor=_base_.data_preprocessor,
-             pseudo_weight_ignore_top=15, pseudo_weight_ignore_bottom=120,
+             **_base_.target_pseudo_label_crop,
              feature_distance=dict(allow_non_imagenet=True))

@@ -19,4 +19,4 @@ model = dict(student=_base_.student, heavy=_base_.heavy_student,
              data_preprocessor=data_preprocessor,
              heavy_method=dict(guidance=_base_.vl_guidance_model, **_base_.vl_clip_guidance,
                                feature_distance=dict(allow_non_imagenet=True),
-                               pseudo_weight_ignore_top=15, pseudo_weight_ignore_bottom=120))
+                               **_base_.target_pseudo_label_crop))

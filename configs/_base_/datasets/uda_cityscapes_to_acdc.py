@@ -6,6 +6,8 @@ _base_ = ['./uda_gta_to_cityscapes.py']
 # After `_base_`, so that MMEngine still reads this file as a text config.
 from mmseg_semivl.datasets.pipelines import uda_pipelines  # noqa: E402
 
+# No pseudo-label crop on ACDC (and Dark Zurich): DAFormer's margins are Cityscapes'.
+target_pseudo_label_crop = dict(pseudo_weight_ignore_top=0, pseudo_weight_ignore_bottom=0)
 source_pipeline, target_pipeline, test_pipeline = uda_pipelines(
     (512, 512), source_scale=(1024, 512), target_scale=(960, 540), test_scale=(960, 540),
     num_classes=19)

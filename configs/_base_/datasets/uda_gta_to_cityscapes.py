@@ -19,6 +19,10 @@ samples_per_gpu = 4  # 2 source + 2 target, DAFormer's batch on one GPU
 # Rare-class sampling (DAFormer): softmax((1 - f_c) / T), files with > 3000 px of the
 # class, re-crops until > 3000 x 0.5 px of it are in the crop (10 tries at most).
 rcs_cfg = dict(temperature=0.01, min_pixels=3000, min_crop_ratio=0.5, max_crop_attempts=10)
+# DAFormer's pseudo-label crop for a Cityscapes target: the top 15 and bottom 120 rows
+# of a 512 crop (sky border, ego car) get pseudo-label weight 0 (its 'croppl' configs).
+# The methods that use it (DAFormer, DIDA, DUDA's heavy pair) merge it into their model.
+target_pseudo_label_crop = dict(pseudo_weight_ignore_top=15, pseudo_weight_ignore_bottom=120)
 source_pipeline, target_pipeline, test_pipeline = uda_pipelines(
     crop_size, source_scale=(1280, 720), target_scale=(1024, 512), test_scale=(1024, 512),
     num_classes=num_classes)
