@@ -20,16 +20,41 @@ step, write the list out in your config. ``docs/custom_dataset.md`` shows both w
 from __future__ import annotations
 
 import copy
-
 from typing import List, Optional, Sequence, Tuple
 
 Size = Tuple[int, int]
 Pipelines = Tuple[List[dict], List[dict], List[dict]]
 
 
+def _check_size(name: str, value, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    pair = (isinstance(value, (tuple, list)) and len(value) == 2
+            and all(isinstance(v, int) and v > 0 for v in value))
+    if not pair:
+        raise ValueError(f'{name} must be a pair of positive ints (h, w)'
+                         f'{" or None" if optional else ""}, got {value!r}')
+
+
+def _check_fraction(name: str, value: float, allow_zero: bool = True) -> None:
+    inside = 0.0 <= value <= 1.0 if allow_zero else 0.0 < value <= 1.0
+    if not inside:
+        raise ValueError(f"{name} must lie in {'[0, 1]' if allow_zero else '(0, 1]'}, "
+                         f'got {value!r}')
+
+
 def _geometric(crop_size: Size, scale: Optional[Size], ratio_range: Optional[Sequence[float]],
                flip_prob: float, cat_max_ratio: Optional[float] = None) -> List[dict]:
     """Resize (random when ``ratio_range`` is given, none when ``scale`` is None), crop, flip."""
+    _check_size('crop_size', crop_size)
+    _check_size('scale', scale, optional=True)
+    if ratio_range is not None and not (
+            len(ratio_range) == 2 and 0 < ratio_range[0] <= ratio_range[1]):
+        raise ValueError(f'ratio_range must be (low, high) with 0 < low <= high, got '
+                         f'{ratio_range!r}')
+    _check_fraction('flip_prob', flip_prob)
+    if cat_max_ratio is not None:
+        _check_fraction('cat_max_ratio', cat_max_ratio, allow_zero=False)
     steps = []
     if scale is not None and ratio_range is not None:
         steps.append(dict(type='RandomResize', scale=scale, ratio_range=tuple(ratio_range),
@@ -65,6 +90,7 @@ def evaluation_pipeline(scale: Optional[Size] = None) -> List[dict]:
     MMSeg's ``inference_model`` / ``MMSegInferencer`` read a config's ``test_pipeline``
     by that name, so configs keep the variable.
     """
+    _check_size('test_scale', scale, optional=True)
     resize = [] if scale is None else [dict(type='Resize', scale=scale, keep_ratio=True)]
     return [dict(type='LoadImageFromFile'), *resize, dict(type='LoadAnnotations'),
             dict(type='PackSegInputs')]
@@ -96,6 +122,11 @@ def semi_pipelines(crop_size: Size,
     Returns:
         ``(labeled, unlabeled, test)`` lists of transform configs; the labeled stream is
         packed as branch ``'labeled'``, the unlabeled one as ``'unlabeled'``.
+
+    Raises:
+        ValueError: A size that is not a pair of positive ints, a ``ratio_range`` that is
+            not ``(low, high)`` with ``0 < low <= high``, or a probability outside [0, 1];
+            the message names the argument.
     """
     geometric = _geometric(crop_size, scale, ratio_range, flip_prob)
     pad = dict(type='PadToSize', size=crop_size)
@@ -137,6 +168,9 @@ def uda_pipelines(crop_size: Size,
 
     Returns:
         ``(source, target, test)`` lists of transform configs.
+
+    Raises:
+        ValueError: As :func:`semi_pipelines`; ``cat_max_ratio`` must lie in (0, 1].
     """
     padding = [dict(type='PadToSize', size=crop_size)] if pad else []
     source = [*_load_labeled(num_classes),

@@ -4,6 +4,7 @@ import ast
 import copy
 import glob
 import os.path as osp
+import re
 import sys
 
 import cv2
@@ -111,6 +112,26 @@ def test_uda_pipelines_padding_and_no_resize():
         'RandomFlip', 'PadToSize', 'PackTargetInputs']
     assert source[5] == target[5] == dict(type='PadToSize', size=(64, 64))
     assert test == evaluation_pipeline()
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(crop_size=512), 'crop_size must be a pair of positive ints'),
+    (dict(crop_size=(512, 0)), 'crop_size must be a pair'),
+    (dict(scale=(2048, )), 'scale must be a pair of positive ints (h, w) or None'),
+    (dict(ratio_range=(2.0, 0.5)), 'ratio_range must be (low, high) with 0 < low <= high'),
+    (dict(flip_prob=1.5), 'flip_prob must lie in [0, 1], got 1.5'),
+    (dict(test_scale=(512, -1)), 'test_scale must be a pair'),
+])
+def test_semi_pipelines_name_the_bad_argument(kwargs, message):
+    args = dict(crop_size=(512, 512), scale=(2048, 512))
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        semi_pipelines(**args)
+
+
+def test_uda_pipelines_name_a_bad_class_ratio():
+    with pytest.raises(ValueError, match=re.escape('cat_max_ratio must lie in (0, 1], got 0')):
+        uda_pipelines((512, 512), (1024, 512), (1024, 512), cat_max_ratio=0)
 
 
 def test_unlabeled_stream_runs_on_a_real_photo(tmp_path):
