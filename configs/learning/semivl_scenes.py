@@ -4,7 +4,7 @@
 # switch components off. 4 labeled + 4 unlabeled 96 px crops per iteration.
 _base_ = [
     '../_base_/default_runtime.py', '../_base_/models/semivl_tiny-scenes.py',
-    '../_base_/datasets/scenes.py', '../_base_/schedules/adamw_poly.py'
+    '../_base_/datasets/scenes.py', '../_base_/schedules/tiny_adamw.py'
 ]
 # The task's vocabulary: the decoder embeds the class names, the guidance scores each
 # class by the max over its concepts (class_definitions/scenes.yaml).
@@ -21,13 +21,11 @@ model = dict(
 max_iters = 400
 # The tiny encoder is pretrained but small: it adapts at a tenth of the head's rate
 # (the paper's VOC setting is 0.01 x for ViT-B/16), the head at 1e-3.
-optimizer = dict(lr=1e-3)
-optim_wrapper = dict(optimizer=optimizer, paramwise_cfg=dict(
-    custom_keys=dict(backbone=dict(lr_mult=0.1), decode_head=dict(lr_mult=1.0))))
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys=dict(backbone=dict(lr_mult=0.1))))
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 default_hooks = dict(
     logger=dict(interval=50),
-    checkpoint=dict(interval=max_iters, save_best=None, max_keep_ckpts=1, save_last=True),
+    checkpoint=dict(interval=max_iters, save_last=True),
     visualization=dict(type='SegVisualizationHook'))
 custom_hooks = [
     dict(type='ExactResumeHook'),
