@@ -13,6 +13,7 @@ from mmengine.dataset import Compose
 from mmseg.models import BaseSegmentor
 from mmseg.registry import TRANSFORMS
 
+from ..utils.sizes import Size, size_pair
 from .image_io import read_image
 
 #: Transforms that load labels; inference has none.
@@ -23,7 +24,6 @@ DEFAULT_STRIDE_FRACTION = 2 / 3
 #: full-resolution float scores (classes x 4 bytes per pixel) are never held whole.
 DEFAULT_TILE_PIXELS = 1 << 20
 ON_BAD_IMAGE = ('raise', 'skip')
-Size = Union[int, Sequence[int]]
 
 
 def inference_pipeline(test_pipeline: Sequence[dict]) -> Compose:
@@ -40,15 +40,6 @@ def inference_pipeline(test_pipeline: Sequence[dict]) -> Compose:
     steps[0] = dict(type='LoadImageFromNDArray')
     # Built from MMSeg's registry: no default scope is needed outside a runner.
     return Compose([TRANSFORMS.build(step) for step in steps])
-
-
-def _pair(value: Size) -> Tuple[int, int]:
-    values = [value] if isinstance(value, int) else list(value)
-    if len(values) == 1:
-        values = values * 2
-    if len(values) != 2 or min(values) <= 0:
-        raise ValueError(f'expected a positive size or (height, width), got {value!r}')
-    return int(values[0]), int(values[1])
 
 
 def configure_test_cfg(model: BaseSegmentor,
@@ -74,11 +65,11 @@ def configure_test_cfg(model: BaseSegmentor,
         cfg.mode = mode
     cfg.setdefault('mode', 'whole')
     if crop_size is not None:
-        cfg.crop_size = _pair(crop_size)
+        cfg.crop_size = size_pair(crop_size, 'crop_size')
         if stride is None:
             stride = tuple(max(1, math.ceil(c * DEFAULT_STRIDE_FRACTION)) for c in cfg.crop_size)
     if stride is not None:
-        cfg.stride = _pair(stride)
+        cfg.stride = size_pair(stride, 'stride')
     if cfg.mode == 'slide' and ('crop_size' not in cfg or 'stride' not in cfg):
         raise ValueError('sliding-window inference needs a crop size (--crop-size); the '
                          'config test_cfg has none')

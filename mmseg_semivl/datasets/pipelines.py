@@ -22,6 +22,8 @@ from __future__ import annotations
 import copy
 from typing import List, Optional, Sequence, Tuple
 
+from ..utils.sizes import size_pair
+
 Size = Tuple[int, int]
 Pipelines = Tuple[List[dict], List[dict], List[dict]]
 
@@ -29,9 +31,12 @@ Pipelines = Tuple[List[dict], List[dict], List[dict]]
 def _check_size(name: str, value, optional: bool = False) -> None:
     if value is None and optional:
         return
-    pair = (isinstance(value, (tuple, list)) and len(value) == 2
-            and all(isinstance(v, int) and v > 0 for v in value))
-    if not pair:
+    # The transforms want (h, w) here: no square shorthand, which would hide a typo.
+    try:
+        valid = not isinstance(value, int) and len(value) == 2 and bool(size_pair(value, name))
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
         raise ValueError(f'{name} must be a pair of positive ints (h, w)'
                          f'{" or None" if optional else ""}, got {value!r}')
 

@@ -15,16 +15,8 @@ from .finetune import check_finetune_mode, is_trainable, resolve_train_pos_embed
 from .lora import LoRAAttention
 from .open_clip_builder import build_clip
 from .pos_embed import resize_pos_embed
+from ...utils.sizes import size_pair
 from .prompt_tuning import DeepPrompts
-
-
-def _pair(value: Union[int, Sequence[int]]) -> Tuple[int, int]:
-    if isinstance(value, int):
-        return value, value
-    value = tuple(int(v) for v in value)
-    if len(value) != 2:
-        raise ValueError(f'Expected an int or a pair, got {value}.')
-    return value  # type: ignore[return-value]
 
 
 @MODELS.register_module()
@@ -101,7 +93,7 @@ class CLIPVisionTransformer(BaseModule):
         del clip  # only the vision tower is kept; the text tower is freed here
         self._check_supported(visual)
 
-        patch_h, patch_w = _pair(visual.patch_size)
+        patch_h, patch_w = size_pair(visual.patch_size, 'patch_size')
         if patch_h != patch_w:
             raise ValueError(f'Only square patches are supported, got {visual.patch_size}.')
         self.patch_size = patch_h
@@ -112,7 +104,7 @@ class CLIPVisionTransformer(BaseModule):
 
         self.conv1 = visual.conv1
         self.class_embedding = visual.class_embedding
-        self.img_size = _pair(img_size)
+        self.img_size = size_pair(img_size, 'img_size')
         self.grid_size = (self.img_size[0] // self.patch_size, self.img_size[1] // self.patch_size)
         self.positional_embedding = nn.Parameter(
             resize_pos_embed(visual.positional_embedding.data, tuple(visual.grid_size),

@@ -30,6 +30,7 @@ from mmseg.registry import MODELS
 from torch import Tensor
 
 # CLIP's image normalisation (0-255, RGB) is the default of the guidance input.
+from ...utils.sizes import size_pair
 from ..backbones.clip_configs import CLIP_MEAN, CLIP_STD  # noqa: F401  (re-exported)
 from .self_training import ImageNetFeatureDistance
 
@@ -90,8 +91,8 @@ class DenseCLIPGuidance:
         default_zeta = loss.get('threshold', 0.9) if isinstance(loss, dict) else getattr(
             loss, 'threshold', 0.9)
         self.threshold = default_zeta if threshold is None else threshold
-        self.crop_size = None if crop_size is None else _pair(crop_size)
-        self.stride = self.crop_size if stride is None else _pair(stride)
+        self.crop_size = None if crop_size is None else size_pair(crop_size, 'crop_size')
+        self.stride = self.crop_size if stride is None else size_pair(stride, 'stride')
         self.mean = None if mean is None else tuple(float(v) for v in mean)
         self.std = None if std is None else tuple(float(v) for v in std)
         self.ignore_index = ignore_index
@@ -248,12 +249,6 @@ class VisionLanguageFeatureDistance(ImageNetFeatureDistance):
             feat = F.normalize(feat, dim=1)
             ref_feat = F.normalize(ref_feat, dim=1)
         return super().__call__(feat, ref_feat, mask)
-
-
-def _pair(value) -> Tuple[int, int]:
-    if isinstance(value, int):
-        return (value, value)
-    return tuple(int(v) for v in value)
 
 
 def _window_starts(size: int, crop: int, stride: int) -> list:
