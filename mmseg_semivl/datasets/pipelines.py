@@ -24,20 +24,20 @@ from typing import List, Optional, Sequence, Tuple
 
 from ..utils.sizes import size_pair
 
-Size = Tuple[int, int]
+SizePair = Tuple[int, int]
 Pipelines = Tuple[List[dict], List[dict], List[dict]]
 
 
-def _check_size(name: str, value, optional: bool = False) -> None:
+def _check_size(name: str, value, optional: bool = False, order: str = '(h, w)') -> None:
     if value is None and optional:
         return
-    # The transforms want (h, w) here: no square shorthand, which would hide a typo.
+    # The transforms want a pair here: no square shorthand, which would hide a typo.
     try:
         valid = not isinstance(value, int) and len(value) == 2 and bool(size_pair(value, name))
     except (TypeError, ValueError):
         valid = False
     if not valid:
-        raise ValueError(f'{name} must be a pair of positive ints (h, w)'
+        raise ValueError(f'{name} must be a pair of positive ints {order}'
                          f'{" or None" if optional else ""}, got {value!r}')
 
 
@@ -48,11 +48,12 @@ def _check_fraction(name: str, value: float, allow_zero: bool = True) -> None:
                          f'got {value!r}')
 
 
-def _geometric(crop_size: Size, scale: Optional[Size], ratio_range: Optional[Sequence[float]],
-               flip_prob: float, cat_max_ratio: Optional[float] = None) -> List[dict]:
+def _geometric(crop_size: SizePair, scale: Optional[SizePair],
+               ratio_range: Optional[Sequence[float]], flip_prob: float,
+               cat_max_ratio: Optional[float] = None) -> List[dict]:
     """Resize (random when ``ratio_range`` is given, none when ``scale`` is None), crop, flip."""
     _check_size('crop_size', crop_size)
-    _check_size('scale', scale, optional=True)
+    _check_size('scale', scale, optional=True, order='(w, h)')  # mmcv's order
     if ratio_range is not None and not (
             len(ratio_range) == 2 and 0 < ratio_range[0] <= ratio_range[1]):
         raise ValueError(f'ratio_range must be (low, high) with 0 < low <= high, got '
@@ -89,23 +90,23 @@ def _load_unlabeled() -> List[dict]:
             dict(type='AddValidMask')]
 
 
-def evaluation_pipeline(scale: Optional[Size] = None) -> List[dict]:
+def evaluation_pipeline(scale: Optional[SizePair] = None) -> List[dict]:
     """Whole-image evaluation: load, resize to ``scale`` (kept ratio; none if None), pack.
 
     MMSeg's ``inference_model`` / ``MMSegInferencer`` read a config's ``test_pipeline``
     by that name, so configs keep the variable.
     """
-    _check_size('test_scale', scale, optional=True)
+    _check_size('test_scale', scale, optional=True, order='(w, h)')
     resize = [] if scale is None else [dict(type='Resize', scale=scale, keep_ratio=True)]
     return [dict(type='LoadImageFromFile'), *resize, dict(type='LoadAnnotations'),
             dict(type='PackSegInputs')]
 
 
-def semi_pipelines(crop_size: Size,
-                   scale: Optional[Size],
+def semi_pipelines(crop_size: SizePair,
+                   scale: Optional[SizePair],
                    ratio_range: Optional[Sequence[float]] = (0.5, 2.0),
                    flip_prob: float = 0.5,
-                   test_scale: Optional[Size] = None,
+                   test_scale: Optional[SizePair] = None,
                    num_classes: Optional[int] = None) -> Pipelines:
     """UniMatch's two training streams (SemiVL, paper Sec. 4.1) and the test pipeline.
 
@@ -117,7 +118,7 @@ def semi_pipelines(crop_size: Size,
 
     Args:
         crop_size: (h, w) of the training crops.
-        scale: the (long, short) RandomResize scale, e.g. VOC's (2048, 512).
+        scale: the RandomResize scale in mmcv's (w, h) order, e.g. VOC's (2048, 512).
         ratio_range: the random rescale range; None for a fixed resize to ``scale``.
         flip_prob: horizontal flip probability.
         test_scale: the test resize (kept ratio); None evaluates the original size.
@@ -143,10 +144,10 @@ def semi_pipelines(crop_size: Size,
     return copy.deepcopy(labeled), copy.deepcopy(unlabeled), evaluation_pipeline(test_scale)
 
 
-def uda_pipelines(crop_size: Size,
-                  source_scale: Optional[Size],
-                  target_scale: Optional[Size],
-                  test_scale: Optional[Size] = None,
+def uda_pipelines(crop_size: SizePair,
+                  source_scale: Optional[SizePair],
+                  target_scale: Optional[SizePair],
+                  test_scale: Optional[SizePair] = None,
                   num_classes: Optional[int] = None,
                   cat_max_ratio: float = 0.75,
                   flip_prob: float = 0.5,

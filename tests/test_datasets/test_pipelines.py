@@ -117,7 +117,7 @@ def test_uda_pipelines_padding_and_no_resize():
 @pytest.mark.parametrize('kwargs, message', [
     (dict(crop_size=512), 'crop_size must be a pair of positive ints'),
     (dict(crop_size=(512, 0)), 'crop_size must be a pair'),
-    (dict(scale=(2048, )), 'scale must be a pair of positive ints (h, w) or None'),
+    (dict(scale=(2048, )), 'scale must be a pair of positive ints (w, h) or None'),
     (dict(ratio_range=(2.0, 0.5)), 'ratio_range must be (low, high) with 0 < low <= high'),
     (dict(flip_prob=1.5), 'flip_prob must lie in [0, 1], got 1.5'),
     (dict(test_scale=(512, -1)), 'test_scale must be a pair'),
